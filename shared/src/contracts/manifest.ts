@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { Id } from './common'
+import { TenantConfig } from './artifacts'
+
+export const ExperimentVariant = z.object({
+  id: Id,
+  /** Share of units in this variant; weights of one experiment are normalised. */
+  weight: z.number().positive(),
+  /** Overrides applied to the request: another rule bundle, or another precomputed slate family. */
+  overrides: z
+    .object({ rules: z.string().optional(), slate_variant: Id.optional() })
+    .default({}),
+})
+
+export const Experiment = z.object({
+  id: Id,
+  salt: z.string().min(1),
+  /** Surfaces this experiment applies to; all when absent. */
+  surfaces: z.array(Id).optional(),
+  variants: z.array(ExperimentVariant).min(1),
+})
+export type Experiment = z.infer<typeof Experiment>
+
+/**
+ * The release manifest: a small, immutable document the edge reads to find everything else.
+ * @note Every key it names is versioned by `release`, so a reader sees one release or another, never a mix.
+ */
+export const Manifest = z
+  .object({
+    schema: z.literal(1),
+    tenant: Id,
+    release: Id,
+    created_at: z.string(),
+    model_version: z.string(),
+    rules_version: z.string(),
+    config: TenantConfig,
+    /** Number of catalog shards written for this release. */
+    catalog_shards: z.number().int().positive(),
+    /** Which optional artifacts this release carries. */
+    has: z.object({ user_slates: z.boolean(), anchored_slates: z.boolean(), segments: z.boolean() }),
+    experiments: z.array(Experiment).default([]),
+  })
+  .meta({ id: 'Manifest' })
+export type Manifest = z.infer<typeof Manifest>
+
+/** The per-tenant pointer: flipping it publishes a release. */
+export const ManifestPointer = z.object({ release: Id, updated_at: z.string() })
+export type ManifestPointer = z.infer<typeof ManifestPointer>

@@ -1,0 +1,53 @@
+import type { PrivacyMode } from '../contracts/common'
+
+/**
+ * Typed keys of the edge store (Workers KV) and of user state (Upstash Redis).
+ * @note Every key of tenant data starts with the tenant, and names every dimension that changes its value:
+ * release (immutable per release), surface, experiment variant (slate family) and privacy mode.
+ * Only the API-key index precedes the tenant: the key is what decides the tenant.
+ */
+export const kvKeys = {
+  /** API key record, by the hex SHA-256 of the key. */
+  apiKey: (sha256Hex: string) => `apikey:${sha256Hex}`,
+  /** The tenant's manifest pointer: flipping it publishes a release. */
+  pointer: (tenant: string) => `t:${tenant}:pointer`,
+  manifest: (tenant: string, release: string) => `t:${tenant}:r:${release}:manifest`,
+  denylist: (tenant: string, release: string) => `t:${tenant}:r:${release}:denylist`,
+  rules: (tenant: string, release: string) => `t:${tenant}:r:${release}:rules`,
+  catalogShard: (tenant: string, release: string, shard: number) =>
+    `t:${tenant}:r:${release}:catalog:${shard}`,
+  /** Precomputed slate of one user (personalized data only). */
+  userSlate: (t: string, release: string, surface: string, variant: string, user: string) =>
+    `t:${t}:r:${release}:slate:${surface}:${variant}:personalized:user:${user}`,
+  /** Precomputed slate anchored on an item (contextual: the request's own item). */
+  anchoredSlate: (t: string, release: string, surface: string, variant: string, item: string) =>
+    `t:${t}:r:${release}:slate:${surface}:${variant}:contextual_only:item:${item}`,
+  segmentList: (t: string, release: string, surface: string, variant: string, mode: PrivacyMode, segment: string) =>
+    `t:${t}:r:${release}:segment:${surface}:${variant}:${mode}:${segment}`,
+  popular: (t: string, release: string, surface: string, variant: string) =>
+    `t:${t}:r:${release}:popular:${surface}:${variant}:non_personalized`,
+} as const
+
+/** Default slate family when no experiment overrides it. */
+export const BASE_VARIANT = 'base'
+
+/** Redis keys of real-time state. TTLs are set by the writers (events issue) and documented in the README. */
+export const redisKeys = {
+  /** Hash of kill switches: field = name (global) or `tenant:<id>:<name>`, value = JSON {value, reason, at}. */
+  killSwitches: () => 'recsys:kill_switches',
+  /** Set of item ids tombstoned in real time, folded into the next release's denylist. */
+  tombstones: (tenant: string) => `t:${tenant}:tombstones`,
+  /** Hash of profile fields: consent ("1"/"0"), age, segment. */
+  profile: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:profile`,
+  suppressedItems: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:supp:items`,
+  suppressedCategories: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:supp:cats`,
+  /** Sorted set of impressions: member `item|event_id`, score = ms since epoch. */
+  impressions: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:imps`,
+  seen: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:seen`,
+  /** List of recent item ids, newest first, bounded. */
+  recent: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:recent`,
+} as const
+
+/** The subject id used in state keys: users and anonymous ids never collide. */
+export const subjectKey = (subject: { user_id: string } | { anonymous_id: string }): string =>
+  'user_id' in subject ? `u.${subject.user_id}` : `a.${subject.anonymous_id}`

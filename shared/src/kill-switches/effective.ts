@@ -1,0 +1,56 @@
+import { TIERS, type Tier } from '../contracts/common'
+
+/** Raw kill switches as stored: name → engaged switch. Names are global or `tenant:<id>:<name>`. */
+export type KillSwitchMap = Readonly<Record<string, { value?: string; reason?: string; at?: string }>>
+
+/** What the engaged switches mean for one tenant (ARCHITECTURE §8). */
+export interface EffectiveSwitches {
+  scorer: boolean
+  edgeModel: boolean
+  personalization: boolean
+  /** The ladder starts at this tier. */
+  forceTier?: Tier
+  /** Surfaces that serve `global_popular` only. */
+  surfaces: ReadonlySet<string>
+  /** Candidate sources the scorer drops. */
+  sources: ReadonlySet<string>
+  /** Names that apply to this tenant, for the decision log. */
+  engaged: string[]
+}
+
+/** Resolves global and per-tenant switches; a per-tenant `edge.force_tier` value wins over the global one. */
+export function effectiveSwitches(all: KillSwitchMap, tenant: string): EffectiveSwitches {
+  const prefix = `tenant:${tenant}:`
+  const engaged: string[] = []
+  const surfaces = new Set<string>()
+  const sources = new Set<string>()
+  let globalTier: string | undefined
+  let tenantTier: string | undefined
+  const names = new Set<string>()
+  for (const [key, sw] of Object.entries(all)) {
+    let name: string
+    let own = false
+    if (key.startsWith(prefix)) {
+      name = key.slice(prefix.length)
+      own = true
+    } else if (key.startsWith('tenant:')) continue
+    else name = key
+    engaged.push(key)
+    names.add(name)
+    if (name === 'edge.force_tier') {
+      if (own) tenantTier = sw.value
+      else globalTier = sw.value
+    } else if (name.startsWith('surface.')) surfaces.add(name.slice('surface.'.length))
+    else if (name.startsWith('source.')) sources.add(name.slice('source.'.length))
+  }
+  const forced = tenantTier ?? globalTier
+  return {
+    scorer: names.has('edge.scorer'),
+    edgeModel: names.has('edge.edge_model'),
+    personalization: names.has('edge.personalization'),
+    forceTier: (TIERS as readonly string[]).includes(forced ?? '') ? (forced as Tier) : undefined,
+    surfaces,
+    sources,
+    engaged: engaged.sort(),
+  }
+}

@@ -1,0 +1,97 @@
+import type { Tier } from '../contracts/common'
+import { err, ok, type Result } from '../util/result'
+
+/** What a tracking token binds: an impression of one item at one position of one slate. */
+export interface TrackingClaims {
+  /** tenant */
+  t: string
+  /** subject (user or anonymous id) */
+  u: string
+  /** slate id */
+  s: string
+  /** item id */
+  i: string
+  /** 1-based position */
+  p: number
+  tier: Tier
+  /** release */
+  r: string
+  /** experiment variants, `exp=variant` joined by `,` */
+  v?: string
+  /** minted at, seconds since epoch */
+  ts: number
+}
+
+const enc = new TextEncoder()
+
+function b64url(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += String.fromCharCode(b)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function fromB64url(s: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
+  try {
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
+    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
+const keyCache = new Map<string, Promise<CryptoKey>>()
+
+/** The tenant's signing key: HMAC-SHA256(secret, "tracking:" + tenant). A token of one tenant never verifies for another. */
+function tenantKey(secret: string, tenant: string): Promise<CryptoKey> {
+  const id = `${secret.length}:${secret}:${tenant}`
+  let key = keyCache.get(id)
+  if (!key) {
+    key = (async () => {
+      const root = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      const derived = await crypto.subtle.sign('HMAC', root, enc.encode(`tracking:${tenant}`))
+      return crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+    })()
+    if (keyCache.size > 1000) keyCache.clear()
+    keyCache.set(id, key)
+  }
+  return key
+}
+
+/** Mints `base64url(claims).base64url(hmac)`. */
+export async function mintTrackingToken(secret: string, claims: TrackingClaims): Promise<string> {
+  const body = b64url(enc.encode(JSON.stringify(claims)))
+  const sig = await crypto.subtle.sign('HMAC', await tenantKey(secret, claims.t), enc.encode(body))
+  return `${body}.${b64url(new Uint8Array(sig))}`
+}
+
+export type TokenError = 'malformed' | 'bad_signature' | 'wrong_tenant' | 'wrong_subject' | 'wrong_item'
+
+/**
+ * Verifies a token for the calling tenant (and, when given, the subject and item the event names).
+ * @note The signature is checked with the caller's tenant key, so another tenant's token fails as a bad signature
+ * even if its claims were edited to name the caller.
+ */
+export async function verifyTrackingToken(
+  secret: string,
+  token: string,
+  expect: { tenant: string; subject?: string; item?: string },
+): Promise<Result<TrackingClaims, TokenError>> {
+  const parts = token.split('.')
+  if (parts.length !== 2) return err('malformed')
+  const body = fromB64url(parts[0]!)
+  const sig = fromB64url(parts[1]!)
+  if (!body || !sig || sig.length !== 32) return err('malformed')
+  const valid = await crypto.subtle.verify('HMAC', await tenantKey(secret, expect.tenant), sig, enc.encode(parts[0]!))
+  if (!valid) return err('bad_signature')
+  let claims: TrackingClaims
+  try {
+    claims = JSON.parse(new TextDecoder().decode(body)) as TrackingClaims
+  } catch {
+    return err('malformed')
+  }
+  if (claims.t !== expect.tenant) return err('wrong_tenant')
+  if (expect.subject !== undefined && claims.u !== expect.subject) return err('wrong_subject')
+  if (expect.item !== undefined && claims.i !== expect.item) return err('wrong_item')
+  return ok(claims)
+}
