@@ -30,15 +30,18 @@ export interface LadderResult<C extends Candidate> {
 }
 
 /**
- * Walks the ladder until `limit` eligible items are held: each rung's candidates pass `eligible`, duplicates of
- * items already held are removed, and later rungs are only loaded while fewer than `limit` are held.
+ * Walks the ladder until enough eligible items are held: each rung's candidates pass `eligible`, duplicates of
+ * items already held are removed, and later rungs are only loaded while the held items are not `enough` (a count,
+ * or a predicate such as "rerank would fill the slate": rerank may drop items, e.g. sponsored ones over a cap).
  * @note All eligible candidates of a loaded rung are kept (beyond `limit`), so rerank has a pool to draw from.
  */
 export async function fillLadder<C extends Candidate>(
   rungs: readonly Rung<C>[],
   eligible: (cs: readonly C[]) => FilterResult<C>,
-  limit: number,
+  enough: number | ((held: readonly C[]) => boolean),
 ): Promise<LadderResult<C>> {
+  const isEnough =
+    typeof enough === 'number' ? (held: readonly C[]) => held.length >= enough : enough
   const held = new Set<string>()
   const candidates: C[] = []
   const removed: Removal[] = []
@@ -46,7 +49,7 @@ export async function fillLadder<C extends Candidate>(
   let tier: Tier | undefined
   let failed = false
   for (const rung of rungs) {
-    if (candidates.length >= limit) break
+    if (candidates.length > 0 && isEnough(candidates)) break
     if (rung.skip !== undefined) {
       tried.push({ tier: rung.tier, status: 'skipped', detail: rung.skip, candidates: 0 })
       continue
