@@ -1,5 +1,18 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import net from 'node:net'
 import { defineConfig } from 'vitest/config'
+
+/** A free loopback port, chosen now so the Worker's bindings and the gateway agree on it. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const { port } = srv.address() as net.AddressInfo
+  await new Promise<void>((r) => srv.close(() => r()))
+  return port
+}
+
+const gatewayPort = Number(process.env.RECSYS_TEST_GATEWAY_PORT) || (await freePort())
+process.env.RECSYS_TEST_GATEWAY_PORT = String(gatewayPort)
 
 /**
  * Three projects: `shared` and `dev` run in Node; `edge` runs inside workerd with real Miniflare KV, R2 and Queues,
@@ -9,13 +22,26 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'shared', include: ['shared/src/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'dev', include: ['dev/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
+      {
+        test: {
+          name: 'dev',
+          include: ['dev/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
       {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { UPSTASH_REDIS_REST_TOKEN: 'test-token', TRACKING_SECRET: 'test-tracking-secret' },
+              bindings: {
+                UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${gatewayPort}`,
+                UPSTASH_REDIS_REST_TOKEN: 'test-token',
+                TRACKING_SECRET: 'test-tracking-secret',
+                // Generous here: the tests share two cores; the tight budget is tested with a server that hangs.
+                USER_STATE_TIMEOUT_MS: '2000',
+              },
             },
           }),
         ],

@@ -1,0 +1,36 @@
+import type { Assignment, PrivacyMode, RemovedCandidate, Tier, TierAttempt } from '@recsys/shared'
+
+/** A decision record: what one recommendation request served and why (ARCHITECTURE §5, step 7). */
+export interface DecisionRecord {
+  kind: 'decision'
+  tenant: string
+  at: string
+  request_id: string
+  slate_id: string
+  surface: string
+  subject: string
+  tier: Tier
+  degraded: boolean
+  degraded_reasons: string[]
+  release: string
+  model_version: string
+  rules_version: string
+  experiments: Assignment[]
+  privacy_mode: PrivacyMode
+  kill_switches: string[]
+  tiers: TierAttempt[]
+  items: Array<{
+    item_id: string
+    position: number
+    tier: Tier
+    source: string
+    score?: number
+    rules: string[]
+  }>
+  removed: RemovedCandidate[]
+  /** Removals beyond the cap are counted, not listed. */
+  removed_truncated: number
+}
+
+/** Everything that goes through the log queue into R2. Events join with the events issue. */
+export type LogMessage = DecisionRecord

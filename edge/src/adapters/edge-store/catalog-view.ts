@@ -1,0 +1,43 @@
+import { CatalogShard, kvKeys, shardOf, type CatalogFlags } from '@recsys/shared'
+import type { EdgeStore } from './interface'
+
+/**
+ * The catalog flags of one release, loaded shard by shard as candidates need them.
+ * @note `get` is synchronous (filters are pure); call `preload` with a rung's candidates first. An item whose shard
+ * is not loaded reads as absent, and absent items are not servable.
+ */
+export class CatalogView {
+  private readonly shards = new Map<number, Readonly<Record<string, CatalogFlags>>>()
+
+  constructor(
+    private readonly store: EdgeStore,
+    private readonly tenant: string,
+    private readonly release: string,
+    private readonly shardCount: number,
+    /** Flags kept in isolate memory with the emergency list, used when a shard cannot be read. */
+    private readonly remembered?: ReadonlyMap<string, CatalogFlags>,
+  ) {}
+
+  /** Loads the shards holding these items; throws when a shard cannot be read. */
+  async preload(itemIds: readonly string[]): Promise<void> {
+    const needed = new Set<number>()
+    for (const id of itemIds) {
+      const s = shardOf(id, this.shardCount)
+      if (!this.shards.has(s)) needed.add(s)
+    }
+    await Promise.all(
+      [...needed].map(async (s) => {
+        const doc = await this.store.getImmutable(
+          kvKeys.catalogShard(this.tenant, this.release, s),
+          CatalogShard,
+        )
+        this.shards.set(s, doc?.items ?? {})
+      }),
+    )
+  }
+
+  get = (itemId: string): CatalogFlags | undefined => {
+    const shard = this.shards.get(shardOf(itemId, this.shardCount))
+    return shard ? shard[itemId] : this.remembered?.get(itemId)
+  }
+}

@@ -1,0 +1,117 @@
+import { Redis } from '@upstash/redis/cloudflare'
+import { redisKeys, type KillSwitchMap, type UserState } from '@recsys/shared'
+import type { RequestState, RequestStateReader } from './interface'
+
+/** Impressions older than this are never read (the longest frequency-cap window we support). */
+const IMPRESSION_LOOKBACK_MS = 30 * 86_400_000
+const RECENT_ITEMS = 50
+
+/**
+ * Upstash Redis over REST with the real client. One pipeline per request; a request that misses the timeout is
+ * aborted and the caller treats user state as unavailable.
+ */
+export class UpstashRequestState implements RequestStateReader {
+  private readonly redis: Redis
+
+  constructor(opts: { url: string; token: string; timeoutMs: number }) {
+    this.redis = new Redis({
+      url: opts.url,
+      token: opts.token,
+      // A function: each request gets its own timer, and an abort throws instead of resolving.
+      signal: () => AbortSignal.timeout(opts.timeoutMs),
+      retry: false,
+      // Item ids like "42" must stay strings.
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    })
+  }
+
+  async read(input: {
+    tenant: string
+    subject: string
+    withKillSwitches: boolean
+    now: number
+  }): Promise<RequestState> {
+    const { tenant, subject } = input
+    const p = this.redis.pipeline()
+    p.hgetall(redisKeys.profile(tenant, subject))
+    p.smembers(redisKeys.suppressedItems(tenant, subject))
+    p.smembers(redisKeys.suppressedCategories(tenant, subject))
+    p.zrange(redisKeys.impressions(tenant, subject), input.now - IMPRESSION_LOOKBACK_MS, '+inf', {
+      byScore: true,
+      withScores: true,
+    })
+    p.smembers(redisKeys.seen(tenant, subject))
+    p.lrange(redisKeys.recent(tenant, subject), 0, RECENT_ITEMS - 1)
+    p.smembers(redisKeys.tombstones(tenant))
+    if (input.withKillSwitches) p.hgetall(redisKeys.killSwitches())
+    let out: unknown[]
+    try {
+      out = await p.exec()
+    } catch {
+      return { user: undefined, tombstones: undefined }
+    }
+    const [profile, suppItems, suppCats, imps, seen, recent, tombstones, switches] = out
+    const prof = (profile ?? {}) as Record<string, string>
+    const user: UserState = {
+      suppressedItems: new Set(suppItems as string[]),
+      suppressedCategories: new Set(suppCats as string[]),
+      impressions: parseImpressions(imps as Array<string | number>),
+      seen: new Set(seen as string[]),
+      recentItems: recent as string[],
+      consent: prof.consent === '1' ? true : prof.consent === '0' ? false : undefined,
+      age: prof.age !== undefined && /^\d+$/.test(prof.age) ? Number(prof.age) : undefined,
+      segment: prof.segment || undefined,
+    }
+    return {
+      user,
+      tombstones: new Set(tombstones as string[]),
+      killSwitches: input.withKillSwitches ? parseKillSwitches(switches) : undefined,
+    }
+  }
+
+  async killSwitches(): Promise<KillSwitchMap> {
+    return parseKillSwitches(await this.redis.hgetall(redisKeys.killSwitches()))
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG'
+    } catch {
+      return false
+    }
+  }
+}
+
+/** ZRANGE … WITHSCORES returns [member, score, member, score…]; members are `item|event_id`. */
+function parseImpressions(flat: Array<string | number>): Map<string, number[]> {
+  const m = new Map<string, number[]>()
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const member = String(flat[i])
+    const bar = member.lastIndexOf('|')
+    const item = bar > 0 ? member.slice(0, bar) : member
+    const at = Number(flat[i + 1])
+    const list = m.get(item)
+    if (list) list.push(at)
+    else m.set(item, [at])
+  }
+  return m
+}
+
+/** Hash values are JSON `{value, reason, at}`; a malformed value still counts as engaged (fail safe). */
+export function parseKillSwitches(raw: unknown): KillSwitchMap {
+  const out: Record<string, { value?: string; reason?: string; at?: string }> = {}
+  for (const [name, v] of Object.entries((raw ?? {}) as Record<string, string>)) {
+    try {
+      const parsed = JSON.parse(v) as { value?: unknown; reason?: unknown; at?: unknown }
+      out[name] = {
+        value: typeof parsed.value === 'string' ? parsed.value : undefined,
+        reason: typeof parsed.reason === 'string' ? parsed.reason : undefined,
+        at: typeof parsed.at === 'string' ? parsed.at : undefined,
+      }
+    } catch {
+      out[name] = {}
+    }
+  }
+  return out
+}

@@ -1,0 +1,144 @@
+import {
+  applyEligibility,
+  err,
+  fillLadder,
+  rerank,
+  TIERS,
+  type Candidate,
+  type EffectiveSwitches,
+  type EligibilityContext,
+  type FilterResult,
+  type LadderResult,
+  type Removal,
+  type RuleBundle,
+  type Rung,
+} from '@recsys/shared'
+import type { ReleaseBundle } from '../adapters/edge-store/release'
+import { cachedUserTier } from './tiers/cached-user'
+import type { TierContext, TierSource } from './tiers/context'
+import { emergencyTier } from './tiers/emergency'
+import { globalPopularTier } from './tiers/global-popular'
+import { segmentTier } from './tiers/segment'
+
+/**
+ * The fallback ladder, in order (ARCHITECTURE §5). A tier is one entry here.
+ * `ranked` (regional scorer) and `edge_rescored` (edge model) join at the top with the scorer.
+ */
+export const LADDER: readonly TierSource[] = [
+  cachedUserTier,
+  segmentTier,
+  globalPopularTier,
+  emergencyTier,
+]
+
+export interface FunnelInput {
+  tier: TierContext
+  release: ReleaseBundle
+  switches: EffectiveSwitches
+  /** Real-time tombstones; undefined when unreadable (the release denylist still applies). */
+  tombstones: ReadonlySet<string> | undefined
+  rules: RuleBundle
+  limit: number
+  now: number
+  /** Seed of deterministic rerank draws: the slate id. */
+  seed: string
+}
+
+export interface FunnelOutput {
+  ladder: LadderResult<Candidate>
+  items: ReturnType<typeof rerank<Candidate>>['items']
+  removed: Removal[]
+}
+
+/** Why a tier is skipped by policy before anything is read. */
+function policySkip(source: TierSource, input: FunnelInput): string | undefined {
+  const { switches, tier } = input
+  if (
+    switches.surfaces.has(tier.surface.id) &&
+    source.tier !== 'global_popular' &&
+    source.tier !== 'emergency'
+  )
+    return `kill switch surface.${tier.surface.id}`
+  if (switches.forceTier && TIERS.indexOf(source.tier) < TIERS.indexOf(switches.forceTier))
+    return `kill switch edge.force_tier=${switches.forceTier}`
+  return source.skip(tier)
+}
+
+/** Runs the ladder with final eligibility on every tier, then reranks and cuts to `limit`. */
+export async function runFunnel(input: FunnelInput): Promise<FunnelOutput> {
+  const { tier: ctx, release, tombstones, rules } = input
+  const denied = tombstones ? union(release.denylist, tombstones) : release.denylist
+  const eligibility: EligibilityContext = {
+    now: input.now,
+    denied,
+    catalog: ctx.catalog.get,
+    user: ctx.user,
+    country: ctx.context.country,
+    privacy: ctx.privacy,
+    rules: rules.eligibility,
+  }
+  const anchor = ctx.surface.kind === 'item_anchored' ? ctx.context.item_id : undefined
+
+  const rungs: Rung<Candidate>[] = LADDER.map((source) => ({
+    tier: source.tier,
+    skip: policySkip(source, input),
+    load: async () => {
+      try {
+        const loaded = await source.load(ctx)
+        if (!loaded.ok) return loaded
+        try {
+          await ctx.catalog.preload(loaded.value.map((c) => c.item_id))
+        } catch (e) {
+          // The emergency list carries the flags it was last checked with; other tiers cannot be checked.
+          if (source.tier !== 'emergency') return err(`catalog unreadable: ${(e as Error).message}`)
+        }
+        return loaded
+      } catch (e) {
+        return err(`${source.tier} unreadable: ${(e as Error).message}`)
+      }
+    },
+  }))
+
+  const eligible = (cs: readonly Candidate[]): FilterResult<Candidate> => {
+    if (!anchor) return applyEligibility(cs, eligibility)
+    // The anchor item is never recommended next to itself.
+    const r = applyEligibility(
+      cs.filter((c) => c.item_id !== anchor),
+      eligibility,
+    )
+    const dropped = cs.filter((c) => c.item_id === anchor)
+    return {
+      kept: r.kept,
+      removed: [
+        ...dropped.map((c) => ({
+          item_id: c.item_id,
+          tier: c.tier,
+          stage: 'dedupe' as const,
+          reason: 'duplicate' as const,
+        })),
+        ...r.removed,
+      ],
+    }
+  }
+
+  const rerankCtx = {
+    now: input.now,
+    limit: input.limit,
+    catalog: ctx.catalog.get,
+    rules: rules.rerank,
+    seed: input.seed,
+  }
+  // Enough once rerank would fill the slate: it may drop items (sponsored over the cap, below the floor).
+  const enough = (held: readonly Candidate[]) =>
+    held.length >= input.limit && rerank(held, rerankCtx).items.length >= input.limit
+  const ladder = await fillLadder(rungs, eligible, enough)
+  const reranked = rerank(ladder.candidates, rerankCtx)
+  return { ladder, items: reranked.items, removed: [...ladder.removed, ...reranked.removed] }
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (b.size === 0) return a
+  const out = new Set(a)
+  for (const x of b) out.add(x)
+  return out
+}

@@ -1,0 +1,124 @@
+import {
+  mintTrackingToken,
+  type Assignment,
+  type EffectiveSwitches,
+  type Manifest,
+  type PrivacyMode,
+  type RecommendationResponse,
+} from '@recsys/shared'
+import type { DecisionRecord } from '../adapters/decision-log/message'
+import type { FunnelOutput } from './pipeline'
+
+/** Everything known about a served request once the funnel has run. */
+export interface Served {
+  tenant: string
+  requestId: string
+  slateId: string
+  subject: string
+  surface: string
+  manifest: Manifest
+  rulesVersion: string
+  assignments: Assignment[]
+  privacy: PrivacyMode
+  degraded: string[]
+  switches: EffectiveSwitches
+  out: FunnelOutput
+  debug: boolean
+}
+
+/** Removed candidates listed in a decision record; beyond this they are only counted. */
+const REMOVED_IN_LOG = 200
+
+/** The API response: positions 1..n, one tracking token per item, raw scores only in debug. */
+export async function buildResponse(s: Served, secret: string): Promise<RecommendationResponse> {
+  const variants = s.assignments.map((a) => `${a.id}=${a.variant}`).join(',')
+  const ts = Math.floor(Date.now() / 1000)
+  const items = await Promise.all(
+    s.out.items.map(async (c, i) => ({
+      item_id: c.item_id,
+      position: i + 1,
+      tracking_token: await mintTrackingToken(secret, {
+        t: s.tenant,
+        u: s.subject,
+        s: s.slateId,
+        i: c.item_id,
+        p: i + 1,
+        tier: c.tier,
+        r: s.manifest.release,
+        ...(variants && { v: variants }),
+        ts,
+      }),
+      reason: c.reason,
+      source: c.source,
+      ...(c.sponsored && { sponsored: true }),
+    })),
+  )
+  const response: RecommendationResponse = {
+    request_id: s.requestId,
+    slate_id: s.slateId,
+    items,
+    metadata: {
+      surface: s.surface,
+      tier: s.out.ladder.tier ?? 'global_popular',
+      degraded: s.degraded.length > 0,
+      release: s.manifest.release,
+      model_version: s.manifest.model_version,
+      rules_version: s.rulesVersion,
+      experiments: s.assignments,
+      privacy_mode: s.privacy,
+      latency_ms: 0,
+    },
+  }
+  if (s.debug) {
+    response.debug = {
+      tiers_tried: s.out.ladder.tried.map((t) => ({
+        tier: t.tier,
+        status: t.detail ? `${t.status}: ${t.detail}` : t.status,
+        candidates: t.candidates,
+      })),
+      items: s.out.items.map((c) => ({
+        item_id: c.item_id,
+        tier: c.tier,
+        source: c.source,
+        score: c.score ?? null,
+        features: {},
+        rules: c.rules,
+      })),
+      removed: s.out.removed,
+    }
+  }
+  return response
+}
+
+/** The decision record sent to the log queue. */
+export function buildDecision(s: Served, r: RecommendationResponse): DecisionRecord {
+  return {
+    kind: 'decision',
+    tenant: s.tenant,
+    at: new Date().toISOString(),
+    request_id: s.requestId,
+    slate_id: s.slateId,
+    surface: s.surface,
+    subject: s.subject,
+    tier: r.metadata.tier,
+    degraded: r.metadata.degraded,
+    degraded_reasons: s.degraded,
+    release: s.manifest.release,
+    model_version: s.manifest.model_version,
+    rules_version: s.rulesVersion,
+    experiments: s.assignments,
+    privacy_mode: s.privacy,
+    kill_switches: s.switches.engaged,
+    tiers: s.out.ladder.tried,
+    items: s.out.items.map((c, i) => ({
+      item_id: c.item_id,
+      position: i + 1,
+      tier: c.tier,
+      source: c.source,
+      ...(c.score !== undefined && { score: c.score }),
+      rules: c.rules,
+    })),
+    removed: s.out.removed.slice(0, REMOVED_IN_LOG),
+    removed_truncated: Math.max(0, s.out.removed.length - REMOVED_IN_LOG),
+  }
+}

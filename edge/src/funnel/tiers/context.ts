@@ -1,0 +1,58 @@
+import {
+  ok,
+  type Candidate,
+  type Manifest,
+  type PrivacyMode,
+  type RequestContext,
+  type Result,
+  type Slate,
+  type SurfaceConfig,
+  type Tier,
+  type UserState,
+} from '@recsys/shared'
+import type { CatalogView } from '../../adapters/edge-store/catalog-view'
+import type { EdgeStore } from '../../adapters/edge-store/interface'
+
+/** What a tier may read to produce its candidates. */
+export interface TierContext {
+  store: EdgeStore
+  tenant: string
+  manifest: Manifest
+  surface: SurfaceConfig
+  /** Slate family chosen by experiments (`base` when none). */
+  variant: string
+  /** Subject key in state and slate keys (`u.<id>` or `a.<id>`). */
+  subject: string
+  user: UserState | undefined
+  privacy: PrivacyMode
+  context: RequestContext
+  catalog: CatalogView
+}
+
+/** A tier of the ladder: whether it applies to this request, and how to load it. */
+export interface TierSource {
+  tier: Tier
+  /** Why the tier does not apply to this request, or undefined when it does. */
+  skip(ctx: TierContext): string | undefined
+  load(ctx: TierContext): Promise<Result<Candidate[], string>>
+}
+
+/** Candidates from a precomputed list, keeping the list's order and provenance. */
+export function fromSlate(
+  slate: Slate | null,
+  tier: Tier,
+  needs: PrivacyMode,
+  source: string,
+  reason: string,
+): Result<Candidate[], string> {
+  return ok(
+    (slate?.items ?? []).map((e) => ({
+      item_id: e.item_id,
+      tier,
+      needs,
+      source: e.source ?? source,
+      reason: e.reason ?? reason,
+      score: e.score,
+    })),
+  )
+}

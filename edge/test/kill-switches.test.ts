@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { baseSpec, createKey, engage, newTenant, publish, release, seedUser } from './fixtures'
+import { recommend } from './request'
+
+/**
+ * Kill switches read from real Redis through the gateway, with the ≤ 1 s isolate cache. Tests use per-tenant
+ * switches (`tenant:<id>:<name>`) so that concurrent test files and a local stack on the same Redis are unaffected.
+ */
+const home = { surface: 'home_feed', subject: { user_id: 'u1' }, limit: 5 }
+const engaged: string[] = []
+
+/** Polls until the edge shows the effect, and returns how long that took. */
+async function until(check: () => Promise<boolean>, ms = 3000): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < ms) {
+    if (await check()) return Date.now() - t0
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`not visible within ${ms} ms`)
+}
+
+describe('kill switches', () => {
+  let tenant: string
+  let other: string
+  let key: string
+  let otherKey: string
+  beforeAll(async () => {
+    tenant = newTenant('ks')
+    other = newTenant('ks-other')
+    for (const t of [tenant, other]) {
+      await publish(baseSpec(t))
+      await seedUser(t, 'u1', { consent: true, segment: 'seg-a' })
+    }
+    key = await createKey(tenant)
+    otherKey = await createKey(other)
+  })
+  afterAll(async () => {
+    for (const name of engaged) await release(name)
+  })
+
+  const sw = async (name: string, value?: string) => {
+    engaged.push(`tenant:${tenant}:${name}`)
+    await engage(`tenant:${tenant}:${name}`, value)
+  }
+
+  it('edge.force_tier=global_popular starts the ladder there within 1 s, for this tenant only', async () => {
+    expect((await recommend(key, home)).json.metadata.tier).toBe('cached_user')
+    await sw('edge.force_tier', 'global_popular')
+    const took = await until(
+      async () => (await recommend(key, home)).json.metadata.tier === 'global_popular',
+    )
+    expect(took).toBeLessThan(1500)
+    expect((await recommend(otherKey, home)).json.metadata.tier).toBe('cached_user')
+    await release(`tenant:${tenant}:edge.force_tier`)
+    await until(async () => (await recommend(key, home)).json.metadata.tier === 'cached_user')
+  })
+
+  it('edge.personalization serves non-personalized tiers only', async () => {
+    await sw('edge.personalization')
+    await until(async () => (await recommend(key, home)).json.metadata.tier === 'global_popular')
+    const { json } = await recommend(key, { ...home, context: { country: 'FR' } })
+    expect(json.metadata.privacy_mode).toBe('contextual_only')
+    expect(json.metadata.tier).toBe('segment')
+    await release(`tenant:${tenant}:edge.personalization`)
+    await until(async () => (await recommend(key, home)).json.metadata.tier === 'cached_user')
+  })
+
+  it('surface.<id> serves global_popular only on that surface', async () => {
+    await sw('surface.home_feed')
+    await until(async () => (await recommend(key, home)).json.metadata.tier === 'global_popular')
+    const related = await recommend(key, {
+      surface: 'related_items',
+      subject: { user_id: 'u1' },
+      context: { item_id: 'i1' },
+      limit: 3,
+    })
+    expect(related.json.metadata.tier).toBe('cached_user')
+    await release(`tenant:${tenant}:surface.home_feed`)
+  })
+})

@@ -1,0 +1,39 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { createApp } from '../src/app'
+import type { Env } from '../src/env'
+
+const app = createApp()
+
+/** Calls the real app as the Worker runtime does: `app.fetch(request, env, ctx)`. */
+export async function call(
+  path: string,
+  opts: {
+    key?: string
+    body?: unknown
+    raw?: string
+    method?: string
+    env?: Env
+    headers?: Record<string, string>
+  } = {},
+): Promise<Response> {
+  const method = opts.method ?? (opts.body !== undefined || opts.raw !== undefined ? 'POST' : 'GET')
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) }
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`
+  if (opts.body !== undefined || opts.raw !== undefined)
+    headers['content-type'] = 'application/json'
+  const req = new Request(`https://edge.test${path}`, {
+    method,
+    headers,
+    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+  })
+  const ctx = createExecutionContext()
+  const res = await app.fetch(req, opts.env ?? (env as Env), ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
+
+export async function recommend(key: string, body: Record<string, unknown>, e?: Env) {
+  const res = await call('/v1/recommendations', { key, body, env: e })
+  return { status: res.status, json: (await res.json()) as any }
+}
