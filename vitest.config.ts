@@ -20,6 +20,8 @@ process.env.RECSYS_TEST_GATEWAY_PORT = String(gatewayPort)
  */
 export default defineConfig({
   test: {
+    // At the root, so it runs in plain Node (the workerd plugin's resolve conditions would break ioredis).
+    globalSetup: ['./edge/test/global-setup.ts'],
     projects: [
       { test: { name: 'shared', include: ['shared/src/**/*.test.ts'], environment: 'node' } },
       {
@@ -48,7 +50,6 @@ export default defineConfig({
         test: {
           name: 'edge',
           include: ['edge/**/*.test.ts'],
-          globalSetup: ['./edge/test/global-setup.ts'],
           testTimeout: 30_000,
         },
       },

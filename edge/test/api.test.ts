@@ -113,11 +113,14 @@ describe('POST /v1/recommendations', () => {
       surface: 'related_items',
       subject: { anonymous_id: 'a1' },
       context: { item_id: 'i1' },
-      privacy_mode: 'contextual_only',
       limit: 5,
     })
     expect(good.status).toBe(200)
-    expect(good.json.metadata.tier).toBe('cached_user')
+    // No consent is known for an anonymous subject: non-personalized, and the anchored slate still serves.
+    expect(good.json.metadata).toMatchObject({
+      tier: 'cached_user',
+      privacy_mode: 'non_personalized',
+    })
     const ids = good.json.items.map((i: { item_id: string }) => i.item_id)
     expect(ids.slice(0, 3)).toEqual(['i36', 'i37', 'i38'])
     expect(ids).not.toContain('i1')

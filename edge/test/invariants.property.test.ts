@@ -129,11 +129,24 @@ describe('final eligibility invariants (property)', () => {
           // Without personalization, only the non-personalized popular list may contribute.
           if (!personalized) expect(w.popular.map(id)).toContain(s)
         }
-        const available = new Set(
-          [...(personalized ? w.userSlate : []), ...w.popular].map(id).filter(eligible),
-        )
-        if (available.size > 0) expect(served.length).toBeGreaterThan(0)
-        expect(served.length).toBe(Math.min(w.limit, available.size))
+        const available = [
+          ...new Set([...(personalized ? w.userSlate : []), ...w.popular].map(id).filter(eligible)),
+        ]
+        // Rerank may drop sponsored items: at most `max` of them, and only into slots within the limit.
+        const spons = w.rerank.sponsored
+        const sponsoredN = available.filter((i) => catalog[i]?.sponsored).length
+        const placeable = spons
+          ? Math.min(
+              sponsoredN,
+              spons.max,
+              new Set(spons.positions.filter((p) => p <= w.limit)).size,
+            )
+          : sponsoredN
+        const expected = Math.min(w.limit, available.length - sponsoredN + placeable)
+        expect(served.length).toBe(expected)
+        if (available.length > sponsoredN) expect(served.length).toBeGreaterThan(0)
+        if (spons)
+          expect(served.filter((i) => catalog[i]?.sponsored).length).toBeLessThanOrEqual(spons.max)
       }),
       { numRuns: 40 },
     )

@@ -19,9 +19,9 @@ export const kvKeys = {
   /** Precomputed slate of one user (personalized data only). */
   userSlate: (t: string, release: string, surface: string, variant: string, user: string) =>
     `t:${t}:r:${release}:slate:${surface}:${variant}:personalized:user:${user}`,
-  /** Precomputed slate anchored on an item (contextual: the request's own item). */
+  /** Precomputed slate anchored on an item: it depends on the item alone, so it serves in every privacy mode. */
   anchoredSlate: (t: string, release: string, surface: string, variant: string, item: string) =>
-    `t:${t}:r:${release}:slate:${surface}:${variant}:contextual_only:item:${item}`,
+    `t:${t}:r:${release}:slate:${surface}:${variant}:non_personalized:item:${item}`,
   segmentList: (
     t: string,
     release: string,

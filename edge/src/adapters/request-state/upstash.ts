@@ -19,7 +19,7 @@ export class UpstashRequestState implements RequestStateReader {
       token: opts.token,
       // A function: each request gets its own timer, and an abort throws instead of resolving.
       signal: () => AbortSignal.timeout(opts.timeoutMs),
-      retry: false,
+      retry: { retries: 0 },
       // Item ids like "42" must stay strings.
       automaticDeserialization: false,
       enableTelemetry: false,
@@ -52,7 +52,7 @@ export class UpstashRequestState implements RequestStateReader {
       return { user: undefined, tombstones: undefined }
     }
     const [profile, suppItems, suppCats, imps, seen, recent, tombstones, switches] = out
-    const prof = (profile ?? {}) as Record<string, string>
+    const prof = toRecord(profile)
     const user: UserState = {
       suppressedItems: new Set(suppItems as string[]),
       suppressedCategories: new Set(suppCats as string[]),
@@ -98,10 +98,24 @@ function parseImpressions(flat: Array<string | number>): Map<string, number[]> {
   return m
 }
 
+/**
+ * HGETALL without the client's deserialization is Redis's flat `[field, value, …]` array; an object is accepted
+ * too, so the adapter does not depend on that client setting.
+ */
+export function toRecord(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = String(raw[i + 1])
+  } else if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) out[k] = typeof v === 'string' ? v : JSON.stringify(v)
+  }
+  return out
+}
+
 /** Hash values are JSON `{value, reason, at}`; a malformed value still counts as engaged (fail safe). */
 export function parseKillSwitches(raw: unknown): KillSwitchMap {
   const out: Record<string, { value?: string; reason?: string; at?: string }> = {}
-  for (const [name, v] of Object.entries((raw ?? {}) as Record<string, string>)) {
+  for (const [name, v] of Object.entries(toRecord(raw))) {
     try {
       const parsed = JSON.parse(v) as { value?: unknown; reason?: unknown; at?: unknown }
       out[name] = {

@@ -3,16 +3,14 @@ import { fromSlate, type TierSource } from './context'
 
 /**
  * `cached_user`: the precomputed slate of this user, or, on an item-anchored surface, of the anchor item.
- * User slates need personalized mode and readable user state; anchored slates only the request's own item.
+ * User slates need personalized mode and readable user state. Anchored slates depend on the item the page shows
+ * and on nothing about the user, so they serve in every privacy mode.
  */
 export const cachedUserTier: TierSource = {
   tier: 'cached_user',
   skip(ctx) {
     if (ctx.surface.kind === 'item_anchored') {
-      if (!ctx.manifest.has.anchored_slates) return 'release has no anchored slates'
-      return privacyAllows(ctx.privacy, 'contextual_only')
-        ? undefined
-        : `privacy mode ${ctx.privacy}`
+      return ctx.manifest.has.anchored_slates ? undefined : 'release has no anchored slates'
     }
     if (!ctx.manifest.has.user_slates) return 'release has no user slates'
     if (!ctx.user) return 'user state unavailable'
@@ -25,7 +23,7 @@ export const cachedUserTier: TierSource = {
       const anchor = ctx.context.item_id!
       const key = kvKeys.anchoredSlate(tenant, manifest.release, surface.id, variant, anchor)
       const slate = await ctx.store.getImmutable(key, Slate)
-      return fromSlate(slate, 'cached_user', 'contextual_only', 'item2item', 'similar_items')
+      return fromSlate(slate, 'cached_user', 'non_personalized', 'item2item', 'similar_items')
     }
     const key = kvKeys.userSlate(
       tenant,
