@@ -3,24 +3,17 @@
  * eligibility and rerank on) against a floor Worker that returns one KV value as JSON, both under `wrangler dev`
  * on loopback, in the same run. Reports req/s, p50 and p99 of both and the ratios.
  */
-import { createHash } from 'node:crypto'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import autocannon from 'autocannon'
-import { kvKeys } from '@recsys/shared'
-import { startGateway } from '../../dev/src/gateway/server'
-import { freePort } from '../../dev/src/net/free-port'
-import { ensureRedis } from '../../dev/src/redis/ensure-redis'
-import { putLocalKv } from '../../dev/src/stack/kv-local'
-import { startWranglerDev, type RunningWorker } from '../../dev/src/stack/wrangler-dev'
-import { BENCH_TENANT, BENCH_USERS, benchKvEntries, benchUserState } from './data'
+import { BENCH_USERS } from './data'
+import { startBenchStack } from './stack'
 
 const SATURATION_S = Number(process.env.BENCH_SATURATION_S ?? 10)
 const FIXED_S = Number(process.env.BENCH_FIXED_S ?? 10)
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 200)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
 const root = path.resolve(import.meta.dirname, '../..')
-const state = path.join(root, '.data/bench/edge')
 
 interface Figures {
   rps: number
@@ -73,88 +66,8 @@ async function load(
 }
 
 async function main() {
-  await rm(state, { recursive: true, force: true })
-  await mkdir(state, { recursive: true })
-  const redis = await ensureRedis()
-  const gwPort = await freePort()
-  const gateway = await startGateway({ port: gwPort, redisUrl: redis.url, token: 'bench-token' })
-  const workers: RunningWorker[] = []
+  const { floor, edge, apiKey, stop } = await startBenchStack()
   try {
-    console.log('seeding user state in Redis …')
-    const cmds = benchUserState(Date.now())
-    for (let i = 0; i < cmds.length; i += 1000) {
-      const res = await fetch(`${gateway.url}/pipeline`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer bench-token' },
-        body: JSON.stringify(cmds.slice(i, i + 1000)),
-      })
-      if (!res.ok) throw new Error(`seeding Redis failed: ${res.status} ${await res.text()}`)
-    }
-
-    console.log('seeding the edge store (KV) …')
-    const apiKey = 'rk_bench_0123456789abcdef'
-    const { blobs, pointer } = benchKvEntries()
-    const keyRecord = {
-      tenant: BENCH_TENANT,
-      key_id: 'bench',
-      permissions: ['recommend'],
-      disabled: false,
-    }
-    const hash = createHash('sha256').update(apiKey).digest('hex')
-    const edgeState = path.join(state, 'edge')
-    await putLocalKv({
-      config: path.join(root, 'wrangler.toml'),
-      binding: 'EDGE_KV',
-      persistTo: edgeState,
-      entries: [...blobs, pointer, { key: kvKeys.apiKey(hash), value: keyRecord }],
-    })
-    const floorState = path.join(state, 'floor')
-    const floorValue = blobs.find((b) => b.key.includes(':user:user-0'))!.value
-    await putLocalKv({
-      config: path.join(root, 'bench/edge/floor/wrangler.toml'),
-      binding: 'EDGE_KV',
-      persistTo: floorState,
-      entries: [{ key: 'bench:floor', value: floorValue }],
-    })
-
-    console.log('starting wrangler dev: floor and edge …')
-    const floor = await startWranglerDev({
-      config: path.join(root, 'bench/edge/floor/wrangler.toml'),
-      port: await freePort(),
-      persistTo: floorState,
-    })
-    workers.push(floor)
-    const edge = await startWranglerDev({
-      config: path.join(root, 'wrangler.toml'),
-      port: await freePort(),
-      persistTo: edgeState,
-      readyPath: '/v1/health',
-      vars: {
-        UPSTASH_REDIS_REST_URL: gateway.url,
-        UPSTASH_REDIS_REST_TOKEN: 'bench-token',
-        TRACKING_SECRET: 'bench-tracking-secret-0123456789',
-      },
-    })
-    workers.push(edge)
-
-    const probe = await fetch(`${edge.url}/v1/recommendations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ surface: 'home_feed', subject: { user_id: 'user-1' } }),
-    })
-    const probeJson = (await probe.json()) as {
-      metadata?: { tier: string; degraded: boolean }
-      items?: unknown[]
-    }
-    if (
-      probe.status !== 200 ||
-      probeJson.metadata?.tier !== 'cached_user' ||
-      probeJson.metadata.degraded
-    )
-      throw new Error(
-        `the edge does not serve the cached_user path: ${probe.status} ${JSON.stringify(probeJson).slice(0, 300)}`,
-      )
-
     console.log('warming up …')
     await load(floor.url, { seconds: 3 })
     await load(edge.url, { key: apiKey, seconds: 3 })
@@ -202,9 +115,7 @@ async function main() {
       process.exitCode = 1
     }
   } finally {
-    for (const w of workers.reverse()) await w.stop()
-    await gateway.close()
-    await redis.stop()
+    await stop()
   }
 }
 
