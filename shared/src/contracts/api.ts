@@ -161,7 +161,10 @@ export const ConsentRequest = z
 export const HealthResponse = z
   .object({
     status: z.enum(['ok', 'degraded']),
-    checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string().optional() })),
+    checks: z.record(
+      z.string(),
+      z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string().optional() }),
+    ),
   })
   .meta({ id: 'HealthResponse' })
 export type HealthResponse = z.infer<typeof HealthResponse>

@@ -92,9 +92,13 @@ export type EligibilityRules = z.infer<typeof EligibilityRules>
 
 export const RerankRules = z.object({
   /** At most `max` items of one category among the first `top_n` positions. */
-  category_cap: z.object({ max: z.number().int().positive(), top_n: z.number().int().positive() }).optional(),
+  category_cap: z
+    .object({ max: z.number().int().positive(), top_n: z.number().int().positive() })
+    .optional(),
   /** score * (1 + boost * 2^(-age_days / half_life_days)). */
-  freshness: z.object({ boost: z.number().min(0), half_life_days: z.number().positive() }).optional(),
+  freshness: z
+    .object({ boost: z.number().min(0), half_life_days: z.number().positive() })
+    .optional(),
   /** Sponsored items go to these 1-based positions only, at most `max` in a slate. */
   sponsored: z
     .object({ positions: z.array(z.number().int().positive()), max: z.number().int().min(0) })

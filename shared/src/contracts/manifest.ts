@@ -7,9 +7,7 @@ export const ExperimentVariant = z.object({
   /** Share of units in this variant; weights of one experiment are normalised. */
   weight: z.number().positive(),
   /** Overrides applied to the request: another rule bundle, or another precomputed slate family. */
-  overrides: z
-    .object({ rules: z.string().optional(), slate_variant: Id.optional() })
-    .default({}),
+  overrides: z.object({ rules: z.string().optional(), slate_variant: Id.optional() }).default({}),
 })
 
 export const Experiment = z.object({
@@ -37,7 +35,11 @@ export const Manifest = z
     /** Number of catalog shards written for this release. */
     catalog_shards: z.number().int().positive(),
     /** Which optional artifacts this release carries. */
-    has: z.object({ user_slates: z.boolean(), anchored_slates: z.boolean(), segments: z.boolean() }),
+    has: z.object({
+      user_slates: z.boolean(),
+      anchored_slates: z.boolean(),
+      segments: z.boolean(),
+    }),
     experiments: z.array(Experiment).default([]),
   })
   .meta({ id: 'Manifest' })

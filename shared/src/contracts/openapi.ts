@@ -11,10 +11,14 @@ import {
 import { ErrorEnvelope } from './common'
 
 const json = (schema: z.ZodType) => ({
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } },
+  content: {
+    'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
+  },
 })
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: 'Error envelope', ...json(ErrorEnvelope) }]))
+  Object.fromEntries(
+    codes.map((c) => [String(c), { description: 'Error envelope', ...json(ErrorEnvelope) }]),
+  )
 const bearer = [{ bearer: [] }]
 
 /** The public edge API as an OpenAPI 3.1 document, generated from the zod contracts (API.md). */
@@ -24,7 +28,9 @@ export function openApiDocument(serverUrl?: string) {
     info: { title: 'recsys edge API', version: '1.0.0' },
     servers: serverUrl ? [{ url: serverUrl }] : [],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
+      },
       schemas: { Event: z.toJSONSchema(TrackedEvent, { io: 'input', unrepresentable: 'any' }) },
     },
     paths: {
@@ -33,15 +39,33 @@ export function openApiDocument(serverUrl?: string) {
           summary: 'A slate of recommendations for one subject on one surface',
           security: bearer,
           requestBody: { required: true, ...json(RecommendationRequest) },
-          responses: { '200': { description: 'Slate', ...json(RecommendationResponse) }, ...errors(400, 401, 404, 503) },
+          responses: {
+            '200': { description: 'Slate', ...json(RecommendationResponse) },
+            ...errors(400, 401, 404, 503),
+          },
         },
         get: {
           summary: 'The same, for simple clients',
           security: bearer,
-          parameters: ['surface', 'user_id', 'anonymous_id', 'item_id', 'country', 'privacy_mode', 'limit', 'debug'].map(
-            (name) => ({ name, in: 'query', required: name === 'surface', schema: { type: 'string' } }),
-          ),
-          responses: { '200': { description: 'Slate', ...json(RecommendationResponse) }, ...errors(400, 401, 404, 503) },
+          parameters: [
+            'surface',
+            'user_id',
+            'anonymous_id',
+            'item_id',
+            'country',
+            'privacy_mode',
+            'limit',
+            'debug',
+          ].map((name) => ({
+            name,
+            in: 'query',
+            required: name === 'surface',
+            schema: { type: 'string' },
+          })),
+          responses: {
+            '200': { description: 'Slate', ...json(RecommendationResponse) },
+            ...errors(400, 401, 404, 503),
+          },
         },
       },
       '/v1/events': {
@@ -49,7 +73,10 @@ export function openApiDocument(serverUrl?: string) {
           summary: 'Up to 500 events; each is accepted, a duplicate, or rejected on its own',
           security: bearer,
           requestBody: { required: true, ...json(EventsRequest) },
-          responses: { '202': { description: 'Accepted', ...json(EventsResponse) }, ...errors(400, 401) },
+          responses: {
+            '202': { description: 'Accepted', ...json(EventsResponse) },
+            ...errors(400, 401),
+          },
         },
       },
       '/v1/users/{user_id}/consent': {
@@ -70,9 +97,14 @@ export function openApiDocument(serverUrl?: string) {
         },
       },
       '/v1/health': {
-        get: { summary: 'Liveness and dependency checks', responses: { '200': { description: 'Health', ...json(HealthResponse) } } },
+        get: {
+          summary: 'Liveness and dependency checks',
+          responses: { '200': { description: 'Health', ...json(HealthResponse) } },
+        },
       },
-      '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   }
 }

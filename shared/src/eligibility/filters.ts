@@ -7,7 +7,8 @@ type EligibilityFilter = Filter<EligibilityContext, Candidate>
 export const denylistFilter: EligibilityFilter = {
   id: 'denylist',
   failMode: 'closed',
-  apply: (cs, ctx) => partition('denylist', cs, (c) => (ctx.denied.has(c.item_id) ? 'denylisted' : undefined)),
+  apply: (cs, ctx) =>
+    partition('denylist', cs, (c) => (ctx.denied.has(c.item_id) ? 'denylisted' : undefined)),
 }
 
 /** Items missing from the catalog are not servable (fail closed); unavailable ones neither. */
@@ -56,7 +57,9 @@ export const privacyFilter: EligibilityFilter = {
   id: 'privacy',
   failMode: 'closed',
   apply: (cs, ctx) =>
-    partition('privacy', cs, (c) => (privacyAllows(ctx.privacy, c.needs) ? undefined : 'privacy_mode')),
+    partition('privacy', cs, (c) =>
+      privacyAllows(ctx.privacy, c.needs) ? undefined : 'privacy_mode',
+    ),
 }
 
 /** Per-user suppression of items and of categories (hides, "not interested"). */
@@ -69,7 +72,9 @@ export const suppressionFilter: EligibilityFilter = {
       if (!user) return undefined
       if (user.suppressedItems.has(c.item_id)) return 'suppressed_item'
       const cats = ctx.catalog(c.item_id)?.categories ?? []
-      return cats.some((cat) => user.suppressedCategories.has(cat)) ? 'suppressed_category' : undefined
+      return cats.some((cat) => user.suppressedCategories.has(cat))
+        ? 'suppressed_category'
+        : undefined
     }),
 }
 

@@ -5,7 +5,8 @@ import { murmur3 } from '../util/hash'
 export const BUCKETS = 10_000
 
 /** The bucket (0..9999) of a unit in an experiment: a stable hash of the salt and the unit id. */
-export const bucketOf = (salt: string, unitId: string): number => murmur3(`${salt}:${unitId}`) % BUCKETS
+export const bucketOf = (salt: string, unitId: string): number =>
+  murmur3(`${salt}:${unitId}`) % BUCKETS
 
 /** Picks the variant of `unitId`, weights normalised; deterministic across runtimes and requests. */
 export function assignVariant(exp: Experiment, unitId: string) {
@@ -20,7 +21,11 @@ export function assignVariant(exp: Experiment, unitId: string) {
 }
 
 /** Assigns every experiment that applies to the surface; later experiments' overrides win. */
-export function assignExperiments(experiments: readonly Experiment[], surface: string, unitId: string) {
+export function assignExperiments(
+  experiments: readonly Experiment[],
+  surface: string,
+  unitId: string,
+) {
   const assignments: Assignment[] = []
   const overrides: { rules?: string; slate_variant?: string } = {}
   for (const exp of experiments) {

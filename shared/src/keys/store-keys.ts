@@ -22,8 +22,14 @@ export const kvKeys = {
   /** Precomputed slate anchored on an item (contextual: the request's own item). */
   anchoredSlate: (t: string, release: string, surface: string, variant: string, item: string) =>
     `t:${t}:r:${release}:slate:${surface}:${variant}:contextual_only:item:${item}`,
-  segmentList: (t: string, release: string, surface: string, variant: string, mode: PrivacyMode, segment: string) =>
-    `t:${t}:r:${release}:segment:${surface}:${variant}:${mode}:${segment}`,
+  segmentList: (
+    t: string,
+    release: string,
+    surface: string,
+    variant: string,
+    mode: PrivacyMode,
+    segment: string,
+  ) => `t:${t}:r:${release}:segment:${surface}:${variant}:${mode}:${segment}`,
   popular: (t: string, release: string, surface: string, variant: string) =>
     `t:${t}:r:${release}:popular:${surface}:${variant}:non_personalized`,
 } as const

@@ -1,7 +1,9 @@
 import { TIERS, type Tier } from '../contracts/common'
 
 /** Raw kill switches as stored: name → engaged switch. Names are global or `tenant:<id>:<name>`. */
-export type KillSwitchMap = Readonly<Record<string, { value?: string; reason?: string; at?: string }>>
+export type KillSwitchMap = Readonly<
+  Record<string, { value?: string; reason?: string; at?: string }>
+>
 
 /** What the engaged switches mean for one tenant (ARCHITECTURE §8). */
 export interface EffectiveSwitches {

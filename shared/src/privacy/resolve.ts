@@ -13,7 +13,11 @@ export function resolvePrivacy(input: {
   personalizationKilled: boolean
 }): PrivacyMode {
   const fromConsent: PrivacyMode =
-    input.consent === true ? 'personalized' : input.consent === false ? 'non_personalized' : input.consentDefault
+    input.consent === true
+      ? 'personalized'
+      : input.consent === false
+        ? 'non_personalized'
+        : input.consentDefault
   return mostRestrictive(
     input.requested ?? 'personalized',
     fromConsent,

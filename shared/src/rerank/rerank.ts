@@ -89,7 +89,9 @@ export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankConte
   if (explore && list.length > 0) {
     const slots = [...new Set(explore.positions)].filter((p) => p <= limit).sort((a, b) => a - b)
     // The pool of exploration items: safe, non-sponsored items below the cut.
-    const below = list.slice(limit).filter((c) => catalog(c.item_id)?.safe === true && !isSponsored(c))
+    const below = list
+      .slice(limit)
+      .filter((c) => catalog(c.item_id)?.safe === true && !isSponsored(c))
     for (const pos of slots) {
       if (below.length === 0 || pos > list.length) break
       const pick = murmur3(`${ctx.seed}:${pos}`) % below.length
@@ -111,7 +113,10 @@ export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankConte
 }
 
 /** Sorts by score descending inside each run of same-tier candidates; tiers keep their ladder order. */
-function stableSortWithinTier<C extends Candidate>(list: C[], score: (c: C) => number | undefined): C[] {
+function stableSortWithinTier<C extends Candidate>(
+  list: C[],
+  score: (c: C) => number | undefined,
+): C[] {
   const out: C[] = []
   let run: C[] = []
   const flush = () => {

@@ -48,9 +48,18 @@ function tenantKey(secret: string, tenant: string): Promise<CryptoKey> {
   let key = keyCache.get(id)
   if (!key) {
     key = (async () => {
-      const root = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      const root = await crypto.subtle.importKey(
+        'raw',
+        enc.encode(secret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      )
       const derived = await crypto.subtle.sign('HMAC', root, enc.encode(`tracking:${tenant}`))
-      return crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+      return crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ])
     })()
     if (keyCache.size > 1000) keyCache.clear()
     keyCache.set(id, key)
@@ -65,7 +74,8 @@ export async function mintTrackingToken(secret: string, claims: TrackingClaims):
   return `${body}.${b64url(new Uint8Array(sig))}`
 }
 
-export type TokenError = 'malformed' | 'bad_signature' | 'wrong_tenant' | 'wrong_subject' | 'wrong_item'
+export type TokenError =
+  'malformed' | 'bad_signature' | 'wrong_tenant' | 'wrong_subject' | 'wrong_item'
 
 /**
  * Verifies a token for the calling tenant (and, when given, the subject and item the event names).
@@ -82,7 +92,12 @@ export async function verifyTrackingToken(
   const body = fromB64url(parts[0]!)
   const sig = fromB64url(parts[1]!)
   if (!body || !sig || sig.length !== 32) return err('malformed')
-  const valid = await crypto.subtle.verify('HMAC', await tenantKey(secret, expect.tenant), sig, enc.encode(parts[0]!))
+  const valid = await crypto.subtle.verify(
+    'HMAC',
+    await tenantKey(secret, expect.tenant),
+    sig,
+    enc.encode(parts[0]!),
+  )
   if (!valid) return err('bad_signature')
   let claims: TrackingClaims
   try {
