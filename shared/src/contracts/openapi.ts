@@ -23,7 +23,7 @@ const bearer = [{ bearer: [] }]
 
 /** The public edge API as an OpenAPI 3.1 document, generated from the zod contracts (API.md). */
 export function openApiDocument(serverUrl?: string) {
-  return {
+  return hoistDefs({
     openapi: '3.1.0',
     info: { title: 'recsys edge API', version: '1.0.0' },
     servers: serverUrl ? [{ url: serverUrl }] : [],
@@ -106,5 +106,22 @@ export function openApiDocument(serverUrl?: string) {
         get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
       },
     },
-  }
+  })
+}
+
+/**
+ * zod puts the schemas named with `.meta({ id })` in each generated schema's own `$defs` and points at `#/$defs/…`,
+ * which an OpenAPI document resolves from its root: move them to `components.schemas` and point there.
+ */
+function hoistDefs<T extends { components: { schemas: Record<string, unknown> } }>(doc: T): T {
+  const defs: Record<string, unknown> = {}
+  const text = JSON.stringify(doc, (_key, value: unknown) => {
+    if (value === null || typeof value !== 'object' || !('$defs' in value)) return value
+    const { $defs, ...rest } = value as { $defs: Record<string, unknown> }
+    Object.assign(defs, $defs)
+    return rest
+  })
+  const out = JSON.parse(text.replaceAll('"#/$defs/', '"#/components/schemas/')) as T
+  Object.assign(out.components.schemas, defs)
+  return out
 }

@@ -45,12 +45,14 @@ export function effectiveSwitches(all: KillSwitchMap, tenant: string): Effective
     } else if (name.startsWith('surface.')) surfaces.add(name.slice('surface.'.length))
     else if (name.startsWith('source.')) sources.add(name.slice('source.'.length))
   }
-  const forced = tenantTier ?? globalTier
+  // Each value is checked on its own: an invalid tenant value must not cancel a valid global one.
+  const tier = (v?: string) =>
+    (TIERS as readonly string[]).includes(v ?? '') ? (v as Tier) : undefined
   return {
     scorer: names.has('edge.scorer'),
     edgeModel: names.has('edge.edge_model'),
     personalization: names.has('edge.personalization'),
-    forceTier: (TIERS as readonly string[]).includes(forced ?? '') ? (forced as Tier) : undefined,
+    forceTier: tier(tenantTier) ?? tier(globalTier),
     surfaces,
     sources,
     engaged: engaged.sort(),

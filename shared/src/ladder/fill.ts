@@ -60,24 +60,31 @@ export async function fillLadder<C extends Candidate>(
       tried.push({ tier: rung.tier, status: 'failed', detail: loaded.error, candidates: 0 })
       continue
     }
+    const duplicate = (c: C) =>
+      removed.push({ item_id: c.item_id, tier: c.tier, stage: 'dedupe', reason: 'duplicate' })
+    // Copies of held items are dropped before eligibility; copies within this rung only after it, so that an
+    // ineligible copy (e.g. one that needs personalization) does not hide an eligible copy of the same item.
     const fresh: C[] = []
     for (const c of loaded.value) {
-      if (held.has(c.item_id)) {
-        removed.push({ item_id: c.item_id, tier: c.tier, stage: 'dedupe', reason: 'duplicate' })
-        continue
-      }
-      held.add(c.item_id)
-      fresh.push(c)
+      if (held.has(c.item_id)) duplicate(c)
+      else fresh.push(c)
     }
     const r = eligible(fresh)
     removed.push(...r.removed)
-    for (const c of r.removed) held.delete(c.item_id)
-    candidates.push(...r.kept)
-    if (r.kept.length > 0) tier ??= rung.tier
+    const kept: C[] = []
+    for (const c of r.kept) {
+      if (held.has(c.item_id)) duplicate(c)
+      else {
+        held.add(c.item_id)
+        kept.push(c)
+      }
+    }
+    candidates.push(...kept)
+    if (kept.length > 0) tier ??= rung.tier
     tried.push({
       tier: rung.tier,
-      status: r.kept.length > 0 ? 'served' : loaded.value.length > 0 ? 'exhausted' : 'empty',
-      candidates: r.kept.length,
+      status: kept.length > 0 ? 'served' : loaded.value.length > 0 ? 'exhausted' : 'empty',
+      candidates: kept.length,
     })
   }
   return { candidates, removed, tried, tier, failed }

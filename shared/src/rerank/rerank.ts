@@ -23,8 +23,16 @@ const DAY_MS = 86_400_000
  * relevance floor → freshness (re-sort within a tier: scores of different tiers do not compare) → category cap in
  * the top N → sponsored slots and cap → exploration slots from safe items → de-duplication → cut.
  * @note Never adds an item that was not in the pool, so eligibility holds after rerank.
+ * @note The relevance floor fails open: when nothing would be left with it, the pool is reranked without it
+ * (API.md: `items` is never empty while the tenant has any eligible item).
  */
 export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankContext): Reranked<C> {
+  const r = rerankWith(pool, ctx)
+  if (r.items.length > 0 || ctx.rules.relevance_floor === undefined) return r
+  return rerankWith(pool, { ...ctx, rules: { ...ctx.rules, relevance_floor: undefined } })
+}
+
+function rerankWith<C extends Candidate>(pool: readonly C[], ctx: RerankContext): Reranked<C> {
   const { rules, catalog, limit } = ctx
   const removed: Removal[] = []
   const applied = new Map<string, string[]>()
@@ -65,11 +73,26 @@ export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankConte
     list = stableSortWithinTier(list, (c) => boosted.get(c) ?? c.score)
   }
 
-  const cap = rules.category_cap
-  if (cap) list = capCategories(list, catalog, cap.max, cap.top_n, mark)
-
   const isSponsored = (c: C) => catalog(c.item_id)?.sponsored === true
   const spons = rules.sponsored
+
+  const cap = rules.category_cap
+  if (cap) {
+    // Sponsored items leave the ranking for their slots, so the cap ranks the organic items only: a sponsored item
+    // counted in the top N and then moved to its slot would otherwise let a capped item into the top N.
+    const moved = (c: C) => spons !== undefined && isSponsored(c)
+    const organic = capCategories(
+      list.filter((c) => !moved(c)),
+      catalog,
+      cap.max,
+      cap.top_n,
+      mark,
+    )
+    list = [...organic, ...list.filter(moved)]
+  }
+
+  /** Sponsored items on their slots: later steps must not move them. */
+  const slotted = new Set<C>()
   if (spons) {
     const slots = [...new Set(spons.positions)].filter((p) => p <= limit).sort((a, b) => a - b)
     const sponsored = list.filter(isSponsored)
@@ -81,6 +104,7 @@ export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankConte
       const c = placed[i]
       if (!c) return
       list.splice(Math.min(pos - 1, list.length), 0, c)
+      slotted.add(c)
       mark(c.item_id, 'sponsored_slot')
     })
   }
@@ -94,11 +118,18 @@ export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankConte
       .filter((c) => catalog(c.item_id)?.safe === true && !isSponsored(c))
     for (const pos of slots) {
       if (below.length === 0 || pos > list.length) break
+      if (slotted.has(list[pos - 1]!)) continue // a sponsored slot keeps its sponsored item
       const pick = murmur3(`${ctx.seed}:${pos}`) % below.length
       const [c] = below.splice(pick, 1)
       if (!c) break
+      const pinned = [...slotted].map((s) => [s, list.indexOf(s)] as const)
       list.splice(list.indexOf(c), 1)
       list.splice(pos - 1, 0, c)
+      // The insertion moved the items after it down by one: put sponsored items back on their slots.
+      for (const [s, i] of pinned) {
+        list.splice(list.indexOf(s), 1)
+        list.splice(i, 0, s)
+      }
       mark(c.item_id, 'exploration_slot')
     }
   }

@@ -1,0 +1,511 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { CatalogFlags, type RerankRules } from '../contracts/artifacts'
+import { TIERS, type Tier } from '../contracts/common'
+import type { Candidate } from '../funnel/types'
+import { rerank, type RerankContext } from './rerank'
+
+const NOW = Date.UTC(2026, 10, 21, 12)
+const DAY = 86_400_000
+
+const cand = (item_id: string, score?: number, tier: Tier = 'cached_user'): Candidate => ({
+  item_id,
+  tier,
+  source: 'test',
+  reason: 'test',
+  needs: 'non_personalized',
+  ...(score === undefined ? {} : { score }),
+})
+
+function ctx(
+  catalog: Record<string, Partial<CatalogFlags>>,
+  rules: RerankRules,
+  limit: number,
+  seed = 'slate-1',
+): RerankContext {
+  const parsed = new Map(Object.entries(catalog).map(([id, f]) => [id, CatalogFlags.parse(f)]))
+  return { now: NOW, limit, catalog: (id) => parsed.get(id) ?? CatalogFlags.parse({}), rules, seed }
+}
+
+const ids = (r: { items: { item_id: string }[] }) => r.items.map((i) => i.item_id)
+const removals = (r: { removed: { item_id: string; stage: string; reason: string }[] }) =>
+  r.removed.map((x) => `${x.item_id}:${x.stage}:${x.reason}`)
+
+describe('rerank: basics', () => {
+  it('cuts to `limit`, keeps ladder order without rules, and reports the rest as below_cut', () => {
+    const r = rerank(
+      ['a', 'b', 'c', 'd'].map((id) => cand(id)),
+      ctx({}, {}, 2),
+    )
+    expect(ids(r)).toEqual(['a', 'b'])
+    expect(removals(r)).toEqual(['c:truncate:below_cut', 'd:truncate:below_cut'])
+  })
+
+  it('de-duplicates the pool, keeping the first occurrence', () => {
+    const r = rerank([cand('a', 1), cand('b', 2), cand('a', 3)], ctx({}, {}, 10))
+    expect(r.items.map((i) => [i.item_id, i.score])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ])
+    expect(removals(r)).toEqual(['a:dedupe:duplicate'])
+  })
+
+  it('returns an empty slate for an empty pool', () => {
+    expect(rerank([], ctx({}, { exploration: { positions: [1] } }, 5))).toEqual({
+      items: [],
+      removed: [],
+    })
+  })
+
+  it('does not mutate the pool', () => {
+    const pool = ['a', 'b', 'c', 'd', 'e'].map((id, i) => cand(id, 5 - i))
+    const copy = structuredClone(pool)
+    rerank(
+      pool,
+      ctx(
+        { e: { safe: true } },
+        { exploration: { positions: [1] }, freshness: { boost: 1, half_life_days: 1 } },
+        2,
+      ),
+    )
+    expect(pool).toEqual(copy)
+  })
+})
+
+describe('rerank: relevance floor', () => {
+  it('drops scored candidates below the floor and keeps those at it and unscored ones', () => {
+    const r = rerank(
+      [cand('a', 0.9), cand('b', 0.1), cand('c'), cand('d', 0.5)],
+      ctx({}, { relevance_floor: 0.5 }, 10),
+    )
+    expect(ids(r)).toEqual(['a', 'c', 'd'])
+    expect(removals(r)).toEqual(['b:relevance_floor:below_relevance_floor'])
+  })
+
+  it('drops NaN scores', () => {
+    const r = rerank([cand('a', Number.NaN), cand('b', 1)], ctx({}, { relevance_floor: 0 }, 10))
+    expect(ids(r)).toEqual(['b'])
+  })
+
+  it('never empties the slate: when every candidate is below the floor, the floor is not applied', () => {
+    // API.md: `items` is never empty while the tenant has any eligible item. Every pool item is eligible.
+    const r = rerank([cand('a', 0.1), cand('b', 0.2)], ctx({}, { relevance_floor: 0.5 }, 10))
+    expect(ids(r)).toEqual(['a', 'b'])
+    expect(r.removed).toEqual([])
+  })
+})
+
+describe('rerank: freshness', () => {
+  const catalog = {
+    old: { published_at: NOW - 10 * DAY },
+    fresh: { published_at: NOW },
+    undated: {},
+    popOld: { published_at: NOW - 30 * DAY },
+    popFresh: { published_at: NOW - DAY },
+  }
+  const rules = { freshness: { boost: 1, half_life_days: 2 } }
+
+  it('boosts fresh items within their tier: score * (1 + boost * 2^(-age / half_life))', () => {
+    // old: 1.0 * (1 + 2^-5) = 1.03; fresh: 0.7 * 2 = 1.4; undated: 0.9 (no boost).
+    const pool = [cand('old', 1.0), cand('undated', 0.9), cand('fresh', 0.7)]
+    const r = rerank(pool, ctx(catalog, rules, 10))
+    expect(ids(r)).toEqual(['fresh', 'old', 'undated'])
+    expect(r.items.find((i) => i.item_id === 'fresh')!.rules).toEqual(['freshness'])
+    expect(r.items.find((i) => i.item_id === 'undated')!.rules).toEqual([])
+    // Scores are not rewritten: the boost only orders.
+    expect(r.items.map((i) => i.score)).toEqual([0.7, 1.0, 0.9])
+  })
+
+  it('never moves an item across tiers, whatever its score', () => {
+    const pool = [
+      cand('old', 1.0, 'cached_user'),
+      cand('fresh', 0.7, 'cached_user'),
+      cand('popFresh', 0.01, 'global_popular'),
+      cand('popOld', 50, 'global_popular'),
+    ]
+    const r = rerank(pool, ctx(catalog, rules, 10))
+    expect(ids(r)).toEqual(['fresh', 'old', 'popOld', 'popFresh'])
+  })
+
+  it('with boost 0 orders a tier by the plain score', () => {
+    const r = rerank(
+      [cand('old', 1.0), cand('fresh', 0.99)],
+      ctx(catalog, { freshness: { boost: 0, half_life_days: 1 } }, 10),
+    )
+    expect(ids(r)).toEqual(['old', 'fresh'])
+  })
+
+  it('keeps the ladder order of unscored candidates', () => {
+    const r = rerank([cand('old'), cand('fresh'), cand('undated')], ctx(catalog, rules, 10))
+    expect(ids(r)).toEqual(['old', 'fresh', 'undated'])
+  })
+})
+
+describe('rerank: category cap', () => {
+  const catalog = {
+    n1: { categories: ['news'] },
+    n2: { categories: ['news'] },
+    n3: { categories: ['news'] },
+    s1: { categories: ['sport'] },
+    s2: { categories: ['sport'] },
+    ns: { categories: ['news', 'sport'] },
+    t1: { categories: ['tech'] },
+    plain: {},
+  }
+
+  it('moves items that would exceed `max` of a category within the first `top_n` below them', () => {
+    const pool = ['n1', 'n2', 's1', 'n3', 't1', 's2'].map((id) => cand(id))
+    const r = rerank(pool, ctx(catalog, { category_cap: { max: 1, top_n: 3 } }, 10))
+    expect(ids(r)).toEqual(['n1', 's1', 't1', 'n2', 'n3', 's2'])
+    expect(r.items.find((i) => i.item_id === 'n2')!.rules).toEqual(['category_cap_deferred'])
+    expect(r.removed).toEqual([])
+  })
+
+  it('counts every category of a multi-category item', () => {
+    const pool = ['ns', 'n1', 's1', 't1', 'plain'].map((id) => cand(id))
+    const r = rerank(pool, ctx(catalog, { category_cap: { max: 1, top_n: 3 } }, 10))
+    expect(ids(r)).toEqual(['ns', 't1', 'plain', 'n1', 's1'])
+  })
+
+  it('does not limit categories below the first `top_n` positions', () => {
+    const pool = ['t1', 'plain', 'n1', 'n2', 'n3'].map((id) => cand(id))
+    const r = rerank(pool, ctx(catalog, { category_cap: { max: 1, top_n: 2 } }, 10))
+    expect(ids(r)).toEqual(['t1', 'plain', 'n1', 'n2', 'n3'])
+  })
+
+  it('keeps deferred items rather than dropping them when there is nothing else to show', () => {
+    const r = rerank(
+      ['n1', 'n2', 'n3'].map((id) => cand(id)),
+      ctx(catalog, { category_cap: { max: 2, top_n: 3 } }, 3),
+    )
+    expect(ids(r)).toEqual(['n1', 'n2', 'n3'])
+  })
+
+  it('applies to the organic ranking: sponsored items moved to their slots do not make room for a capped item', () => {
+    const cat = { ...catalog, ad: { categories: ['ads'], sponsored: true } }
+    const pool = ['ad', 'n1', 'n2', 't1'].map((id) => cand(id))
+    const rules = { category_cap: { max: 1, top_n: 2 }, sponsored: { positions: [3], max: 1 } }
+    const r = rerank(pool, ctx(cat, rules, 4))
+    expect(ids(r)).toEqual(['n1', 't1', 'ad', 'n2'])
+  })
+})
+
+describe('rerank: sponsored', () => {
+  const catalog = { s1: { sponsored: true }, s2: { sponsored: true }, s3: { sponsored: true } }
+  const pool = () => ['s1', 'o1', 'o2', 's2', 'o3', 'o4', 's3', 'o5', 'o6'].map((id) => cand(id))
+
+  it('places sponsored items only at the sponsored positions, at most `max`, and drops the rest as sponsored_cap', () => {
+    const r = rerank(pool(), ctx(catalog, { sponsored: { positions: [5, 2, 9], max: 2 } }, 6))
+    expect(ids(r)).toEqual(['o1', 's1', 'o2', 'o3', 's2', 'o4'])
+    expect(r.items.map((i) => i.sponsored)).toEqual([false, true, false, false, true, false])
+    expect(r.items[1]!.rules).toEqual(['sponsored_slot'])
+    expect(removals(r)).toEqual([
+      's3:sponsored:sponsored_cap',
+      'o5:truncate:below_cut',
+      'o6:truncate:below_cut',
+    ])
+  })
+
+  it('ignores positions beyond `limit`: their sponsored items are dropped, not cut', () => {
+    const r = rerank(pool(), ctx(catalog, { sponsored: { positions: [2, 8], max: 3 } }, 4))
+    expect(ids(r)).toEqual(['o1', 's1', 'o2', 'o3'])
+    expect(removals(r).filter((x) => x.startsWith('s'))).toEqual([
+      's2:sponsored:sponsored_cap',
+      's3:sponsored:sponsored_cap',
+    ])
+  })
+
+  it('with max 0 serves no sponsored item at all', () => {
+    const r = rerank(pool(), ctx(catalog, { sponsored: { positions: [1, 2], max: 0 } }, 9))
+    expect(ids(r)).toEqual(['o1', 'o2', 'o3', 'o4', 'o5', 'o6'])
+    expect(r.items.every((i) => !i.sponsored)).toBe(true)
+  })
+
+  it('ignores duplicate positions', () => {
+    const r = rerank(pool(), ctx(catalog, { sponsored: { positions: [3, 3], max: 2 } }, 5))
+    expect(ids(r)).toEqual(['o1', 'o2', 's1', 'o3', 'o4'])
+  })
+
+  it('flags sponsored items even without a sponsored rule', () => {
+    const r = rerank(pool(), ctx(catalog, {}, 3))
+    expect(r.items.map((i) => [i.item_id, i.sponsored])).toEqual([
+      ['s1', true],
+      ['o1', false],
+      ['o2', false],
+    ])
+  })
+})
+
+describe('rerank: exploration', () => {
+  // a1..a4 rank above the cut of 4; of the b items below it only b2, b4 and b5 are safe and organic.
+  const catalog = {
+    a2: { safe: true },
+    b2: { safe: true },
+    b3: { safe: true, sponsored: true },
+    b4: { safe: true },
+    b5: { safe: true },
+  }
+  const pool = () =>
+    ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((id) => cand(id))
+  const SAFE_BELOW = ['b2', 'b4', 'b5']
+
+  it('fills an exploration slot with a safe, organic item from below the cut', () => {
+    const r = rerank(pool(), ctx(catalog, { exploration: { positions: [2] } }, 4))
+    expect(r.items).toHaveLength(4)
+    const picked = r.items[1]!
+    expect(SAFE_BELOW).toContain(picked.item_id)
+    expect(picked.rules).toEqual(['exploration_slot'])
+    expect(picked.sponsored).toBe(false)
+    expect([r.items[0]!.item_id, r.items[2]!.item_id, r.items[3]!.item_id]).toEqual([
+      'a1',
+      'a2',
+      'a3',
+    ])
+    expect(removals(r)).toContain('a4:truncate:below_cut')
+  })
+
+  it('is deterministic for a seed and varies across seeds', () => {
+    const picks = new Set<string>()
+    for (let i = 0; i < 60; i++) {
+      const c = ctx(catalog, { exploration: { positions: [2] } }, 4, `slate-${i}`)
+      const first = rerank(pool(), c)
+      expect(rerank(pool(), c)).toEqual(first)
+      picks.add(first.items[1]!.item_id)
+    }
+    expect([...picks].sort()).toEqual(SAFE_BELOW)
+  })
+
+  it('fills several slots with distinct items', () => {
+    for (let i = 0; i < 20; i++) {
+      const r = rerank(pool(), ctx(catalog, { exploration: { positions: [3, 1] } }, 4, `s${i}`))
+      const explored = [r.items[0]!.item_id, r.items[2]!.item_id]
+      expect(new Set(explored).size).toBe(2)
+      for (const id of explored) expect(SAFE_BELOW).toContain(id)
+      expect([r.items[1]!.item_id, r.items[3]!.item_id]).toEqual(['a1', 'a2'])
+    }
+  })
+
+  it('leaves the slate alone when no safe item is below the cut, or the slot is beyond `limit`', () => {
+    const unsafe = { b3: { safe: true, sponsored: true }, a2: { safe: true } }
+    expect(ids(rerank(pool(), ctx(unsafe, { exploration: { positions: [2] } }, 4)))).toEqual([
+      'a1',
+      'a2',
+      'a3',
+      'a4',
+    ])
+    expect(ids(rerank(pool(), ctx(catalog, { exploration: { positions: [5] } }, 4)))).toEqual([
+      'a1',
+      'a2',
+      'a3',
+      'a4',
+    ])
+  })
+
+  it('does not move a sponsored item off its slot', () => {
+    const cat = { ...catalog, ad: { sponsored: true } }
+    const ads = () => [cand('ad'), ...pool()]
+    for (let i = 0; i < 20; i++) {
+      const rules = { sponsored: { positions: [3], max: 1 }, exploration: { positions: [2] } }
+      const r = rerank(ads(), ctx(cat, rules, 4, `s${i}`))
+      expect(r.items.map((x) => x.sponsored)).toEqual([false, false, true, false])
+      expect(r.items[2]!.item_id).toBe('ad')
+      expect(SAFE_BELOW).toContain(r.items[1]!.item_id)
+      expect([r.items[0]!.item_id, r.items[3]!.item_id]).toEqual(['a1', 'a2'])
+    }
+  })
+
+  it('does not push a sponsored item in the last position out of the slate', () => {
+    const cat = { ...catalog, ad: { sponsored: true } }
+    const rules = { sponsored: { positions: [4], max: 1 }, exploration: { positions: [1] } }
+    const r = rerank([cand('ad'), ...pool()], ctx(cat, rules, 4))
+    expect(r.items[3]!.item_id).toBe('ad')
+    expect(SAFE_BELOW).toContain(r.items[0]!.item_id)
+  })
+
+  it('leaves a sponsored slot to the sponsored item when both rules name the same position', () => {
+    const cat = { ...catalog, ad: { sponsored: true } }
+    const rules = { sponsored: { positions: [2], max: 1 }, exploration: { positions: [2] } }
+    const r = rerank([cand('ad'), ...pool()], ctx(cat, rules, 4))
+    expect(ids(r)).toEqual(['a1', 'ad', 'a2', 'a3'])
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Properties over random pools and rules.
+
+const ITEM_IDS = Array.from({ length: 14 }, (_, i) => `i${i}`)
+
+const arbFlags = fc.record({
+  available: fc.constant(true),
+  categories: fc.subarray(['c1', 'c2', 'c3']),
+  min_age: fc.constant(0),
+  sponsored: fc.nat({ max: 3 }).map((n) => n === 3),
+  safe: fc.boolean(),
+  published_at: fc.option(fc.integer({ min: NOW - 60 * DAY, max: NOW }), { nil: undefined }),
+})
+
+const arbCatalog = fc
+  .tuple(...ITEM_IDS.map(() => arbFlags))
+  .map((fs) => new Map(ITEM_IDS.map((id, i) => [id, fs[i]!])))
+
+const arbPool = fc
+  .array(
+    fc.record({
+      id: fc.constantFrom(...ITEM_IDS),
+      tier: fc.nat({ max: TIERS.length - 1 }),
+      score: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+    }),
+    { maxLength: 30 },
+  )
+  .map((xs) =>
+    [...xs].sort((a, b) => a.tier - b.tier).map((x) => cand(x.id, x.score, TIERS[x.tier]!)),
+  )
+
+const arbPositions = fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 4 })
+
+const arbRules: fc.Arbitrary<RerankRules> = fc.record(
+  {
+    relevance_floor: fc.double({ min: 0, max: 1, noNaN: true }),
+    freshness: fc.record({
+      boost: fc.double({ min: 0, max: 3, noNaN: true }),
+      half_life_days: fc.double({ min: 0.1, max: 30, noNaN: true }),
+    }),
+    category_cap: fc.record({
+      max: fc.integer({ min: 1, max: 3 }),
+      top_n: fc.integer({ min: 1, max: 10 }),
+    }),
+    sponsored: fc.record({ positions: arbPositions, max: fc.integer({ min: 0, max: 3 }) }),
+    exploration: fc.record({ positions: arbPositions }),
+  },
+  { requiredKeys: [] },
+)
+
+const arbInput = fc.record({
+  catalog: arbCatalog,
+  pool: arbPool,
+  rules: arbRules,
+  limit: fc.integer({ min: 1, max: 12 }),
+  seed: fc.string({ maxLength: 8 }),
+})
+
+describe('rerank: properties', () => {
+  it('returns at most `limit` distinct items, all from the pool, and accounts for every pool entry', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const r = rerank(pool, { now: NOW, limit, catalog: (id) => catalog.get(id), rules, seed })
+        const out = ids(r)
+        expect(out.length).toBeLessThanOrEqual(limit)
+        expect(new Set(out).size).toBe(out.length)
+        for (const item of r.items) {
+          const source = pool.find((c) => c.item_id === item.item_id)!
+          expect(source).toBeDefined()
+          expect(item).toMatchObject(source)
+          expect(item.sponsored).toBe(catalog.get(item.item_id)!.sponsored)
+        }
+        // Every pool entry is served or removed with a reason, exactly once.
+        expect(r.items.length + r.removed.length).toBe(pool.length)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('serves sponsored items only at sponsored positions (a short slate may end with them), at most `max`', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const spons = rules.sponsored
+        if (!spons) return
+        const r = rerank(pool, { now: NOW, limit, catalog: (id) => catalog.get(id), rules, seed })
+        const at = r.items.flatMap((item, i) => (item.sponsored ? [i + 1] : []))
+        expect(at.length).toBeLessThanOrEqual(spons.max)
+        for (const p of at) {
+          if (spons.positions.includes(p)) continue
+          // Only when the slate is too short to reach a slot does its sponsored item close the slate.
+          expect(r.items.length).toBeLessThan(limit)
+          expect(r.items.slice(p - 1).every((x) => x.sponsored)).toBe(true)
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('fills exploration slots only with safe, organic items', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const r = rerank(pool, { now: NOW, limit, catalog: (id) => catalog.get(id), rules, seed })
+        r.items.forEach((item, i) => {
+          if (!item.rules.includes('exploration_slot')) return
+          expect(rules.exploration?.positions).toContain(i + 1)
+          expect(catalog.get(item.item_id)).toMatchObject({ safe: true, sponsored: false })
+        })
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('breaks the category cap within `top_n` only when no remaining item could keep it', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const cap = rules.category_cap
+        if (!cap) return
+        const only = {
+          category_cap: cap,
+          relevance_floor: rules.relevance_floor,
+          freshness: rules.freshness,
+        }
+        const r = rerank(pool, {
+          now: NOW,
+          limit,
+          catalog: (id) => catalog.get(id),
+          rules: only,
+          seed,
+        })
+        const cats = (id: string) => catalog.get(id)!.categories
+        const counts = new Map<string, number>()
+        const top = r.items.slice(0, cap.top_n)
+        const k = top.findIndex((item) => {
+          const over = cats(item.item_id).some((c) => (counts.get(c) ?? 0) >= cap.max)
+          for (const c of cats(item.item_id)) counts.set(c, (counts.get(c) ?? 0) + 1)
+          return over
+        })
+        if (k < 0) return
+        const before = new Map<string, number>()
+        for (const item of r.items.slice(0, k))
+          for (const c of cats(item.item_id)) before.set(c, (before.get(c) ?? 0) + 1)
+        for (const item of r.items.slice(k))
+          expect(cats(item.item_id).some((c) => (before.get(c) ?? 0) >= cap.max)).toBe(true)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('keeps the ladder order of tiers when only the floor and freshness apply', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const only = { relevance_floor: rules.relevance_floor, freshness: rules.freshness }
+        const r = rerank(pool, {
+          now: NOW,
+          limit,
+          catalog: (id) => catalog.get(id),
+          rules: only,
+          seed,
+        })
+        const ranks = r.items.map((i) => TIERS.indexOf(i.tier))
+        expect(ranks).toEqual([...ranks].sort((a, b) => a - b))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('never returns an empty slate from a non-empty pool unless the sponsored rule forbids every item', () => {
+    fc.assert(
+      fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
+        const r = rerank(pool, { now: NOW, limit, catalog: (id) => catalog.get(id), rules, seed })
+        const spons = rules.sponsored
+        const placeable = !spons || (spons.max > 0 && spons.positions.some((p) => p <= limit))
+        const organic = pool.some((c) => !catalog.get(c.item_id)!.sponsored)
+        if (pool.length > 0 && (organic || placeable)) expect(r.items.length).toBeGreaterThan(0)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
