@@ -68,11 +68,9 @@ describe('decision log', () => {
   })
 
   it('the consumer groups by tenant and hour, and retries only the group whose write failed', async () => {
+    // One record per message here; the producer packs many.
     const rec = (tenant: string, at: string) => ({
-      kind: 'decision',
-      tenant,
-      at,
-      request_id: crypto.randomUUID(),
+      records: [{ kind: 'decision', tenant, at, request_id: crypto.randomUUID() }],
     })
     const a = newTenant('ca')
     const b = newTenant('cb')

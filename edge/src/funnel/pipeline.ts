@@ -129,10 +129,19 @@ export async function runFunnel(input: FunnelInput): Promise<FunnelOutput> {
     seed: input.seed,
   }
   // Enough once rerank would fill the slate: it may drop items (sponsored over the cap, below the floor).
+  // The last rerank is kept: when the ladder stops because of it, it is the final one.
+  let last:
+    | { pool: readonly Candidate[]; n: number; result: ReturnType<typeof rerank<Candidate>> }
+    | undefined
+  const rerankHeld = (held: readonly Candidate[]) => {
+    if (last && last.pool === held && last.n === held.length) return last.result
+    last = { pool: held, n: held.length, result: rerank(held, rerankCtx) }
+    return last.result
+  }
   const enough = (held: readonly Candidate[]) =>
-    held.length >= input.limit && rerank(held, rerankCtx).items.length >= input.limit
+    held.length >= input.limit && rerankHeld(held).items.length >= input.limit
   const ladder = await fillLadder(rungs, eligible, enough)
-  const reranked = rerank(ladder.candidates, rerankCtx)
+  const reranked = rerankHeld(ladder.candidates)
   return { ladder, items: reranked.items, removed: [...ladder.removed, ...reranked.removed] }
 }
 

@@ -92,6 +92,8 @@ export async function buildResponse(s: Served, secret: string): Promise<Recommen
 
 /** The decision record sent to the log queue. */
 export function buildDecision(s: Served, r: RecommendationResponse): DecisionRecord {
+  // Eligible candidates that merely fell below the cut are counted; the rest are listed with their reason.
+  const removed = s.out.removed.filter((x) => x.reason !== 'below_cut')
   return {
     kind: 'decision',
     tenant: s.tenant,
@@ -118,7 +120,8 @@ export function buildDecision(s: Served, r: RecommendationResponse): DecisionRec
       ...(c.score !== undefined && { score: c.score }),
       rules: c.rules,
     })),
-    removed: s.out.removed.slice(0, REMOVED_IN_LOG),
-    removed_truncated: Math.max(0, s.out.removed.length - REMOVED_IN_LOG),
+    removed: removed.slice(0, REMOVED_IN_LOG),
+    removed_truncated: Math.max(0, removed.length - REMOVED_IN_LOG),
+    below_cut: s.out.removed.length - removed.length,
   }
 }

@@ -26,7 +26,9 @@ const enc = new TextEncoder()
 
 function b64url(bytes: Uint8Array): string {
   let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
+  // Chunks keep fromCharCode's argument list short; tokens are a few hundred bytes.
+  for (let i = 0; i < bytes.length; i += 4096)
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[])
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 

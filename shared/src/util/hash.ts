@@ -3,7 +3,26 @@
  * @note Pure integer arithmetic: the same value in workerd, Node and the batch pipeline.
  */
 export function murmur3(input: string, seed = 0): number {
-  const bytes = new TextEncoder().encode(input)
+  return murmur3Bytes(utf8(input), seed)
+}
+
+// Scratch buffer for ASCII input: the hot path (item ids) hashes without allocating.
+let scratch = new Uint8Array(256)
+const encoder = new TextEncoder()
+
+/** UTF-8 bytes of `s`; ASCII strings are copied into a reused buffer (valid until the next call). */
+function utf8(s: string): Uint8Array {
+  const n = s.length
+  if (n > scratch.length) scratch = new Uint8Array(n * 2)
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) return encoder.encode(s)
+    scratch[i] = c
+  }
+  return scratch.subarray(0, n)
+}
+
+function murmur3Bytes(bytes: Uint8Array, seed: number): number {
   const c1 = 0xcc9e2d51
   const c2 = 0x1b873593
   let h = seed >>> 0

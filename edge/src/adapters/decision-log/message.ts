@@ -30,7 +30,14 @@ export interface DecisionRecord {
   removed: RemovedCandidate[]
   /** Removals beyond the cap are counted, not listed. */
   removed_truncated: number
+  /** Eligible candidates that fell below the cut (counted, not listed). */
+  below_cut: number
 }
 
-/** Everything that goes through the log queue into R2. Events join with the events issue. */
-export type LogMessage = DecisionRecord
+/** A record of the log. Events join with the events issue. */
+export type LogRecord = DecisionRecord
+
+/** One queue message carries many records (fewer queue operations; a message may hold up to 128 KB). */
+export interface LogMessage {
+  records: LogRecord[]
+}

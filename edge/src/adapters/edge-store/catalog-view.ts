@@ -8,6 +8,8 @@ import type { EdgeStore } from './interface'
  */
 export class CatalogView {
   private readonly shards = new Map<number, Readonly<Record<string, CatalogFlags>>>()
+  /** Per-request memo: filters and rerank look the same item up several times. */
+  private readonly memo = new Map<string, CatalogFlags | undefined>()
 
   constructor(
     private readonly store: EdgeStore,
@@ -34,10 +36,15 @@ export class CatalogView {
         this.shards.set(s, doc?.items ?? {})
       }),
     )
+    // A lookup made before its shard was loaded must not stay memoized as absent.
+    if (needed.size > 0) this.memo.clear()
   }
 
   get = (itemId: string): CatalogFlags | undefined => {
+    if (this.memo.has(itemId)) return this.memo.get(itemId)
     const shard = this.shards.get(shardOf(itemId, this.shardCount))
-    return shard ? shard[itemId] : this.remembered?.get(itemId)
+    const flags = shard ? shard[itemId] : this.remembered?.get(itemId)
+    this.memo.set(itemId, flags)
+    return flags
   }
 }

@@ -22,6 +22,8 @@ export class UpstashRequestState implements RequestStateReader {
       retry: { retries: 0 },
       // Item ids like "42" must stay strings.
       automaticDeserialization: false,
+      // State holds text only: plain JSON replies spare the base64 round trip on both sides.
+      responseEncoding: false,
       enableTelemetry: false,
     })
   }

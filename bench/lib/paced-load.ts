@@ -1,0 +1,77 @@
+import { Pool } from 'undici'
+
+export interface PacedResult {
+  rate: number
+  sent: number
+  errors: number
+  p50: number
+  p90: number
+  p99: number
+  max: number
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at start + i/rate and its latency is measured from that due
+ * time, so queueing in the client counts (no coordinated omission). Requests are spread evenly, never in bursts.
+ * @note autocannon's `overallRate` sends each second's quota at once and then idles, which measures bursts.
+ */
+export async function pacedLoad(opts: {
+  url: string
+  rate: number
+  seconds: number
+  connections?: number
+  request: (i: number) => {
+    method: 'GET' | 'POST'
+    path: string
+    headers?: Record<string, string>
+    body?: string
+  }
+}): Promise<PacedResult> {
+  const origin = new URL(opts.url).origin
+  const pool = new Pool(origin, { connections: opts.connections ?? 32, pipelining: 1 })
+  const total = Math.round(opts.rate * opts.seconds)
+  const latencies: number[] = []
+  let errors = 0
+  const start = performance.now() + 50
+  const inflight: Promise<void>[] = []
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / opts.rate
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    const req = opts.request(i)
+    inflight.push(
+      pool
+        .request({
+          origin,
+          method: req.method,
+          path: req.path,
+          headers: req.headers,
+          body: req.body,
+        })
+        .then(async (res) => {
+          await res.body.text()
+          if (res.statusCode !== 200) errors++
+          latencies.push(performance.now() - due)
+        })
+        .catch(() => {
+          errors++
+        }),
+    )
+  }
+  await Promise.all(inflight)
+  await pool.close()
+  latencies.sort((a, b) => a - b)
+  const q = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN)
+  return {
+    rate: opts.rate,
+    sent: total,
+    errors,
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: q(1 - 1e-9),
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100
