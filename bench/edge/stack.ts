@@ -16,6 +16,7 @@ export interface BenchStack {
   floor: RunningWorker
   edge: RunningWorker
   apiKey: string
+  gatewayUrl: string
   stop(): Promise<void>
 }
 
@@ -109,7 +110,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       throw new Error(
         `the edge does not serve the cached_user path: ${probe.status} ${JSON.stringify(probeJson).slice(0, 300)}`,
       )
-    return { floor, edge, apiKey, stop }
+    return { floor, edge, apiKey, gatewayUrl: gateway.url, stop }
   } catch (e) {
     await stop()
     throw e
