@@ -1,7 +1,7 @@
 import { planRelease, redisKeys, type ReleaseSpec } from '@recsys/shared'
 
 export const BENCH_TENANT = 'bench'
-export const BENCH_USERS = 1000
+export const BENCH_USERS = Number(process.env.BENCH_USERS ?? 1000)
 const ITEMS = 5000
 const SLATE = 100
 

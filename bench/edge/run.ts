@@ -3,6 +3,7 @@
  * eligibility and rerank on) against a floor Worker that returns one KV value as JSON, both on wrangler's local
  * dev server on loopback, in the same run. Saturation: autocannon, closed loop. Fixed rate: an open-loop, evenly
  * paced generator (bench/lib/paced-load.ts). Reports req/s, p50 and p99 of both and the ratios.
+ * Knobs: BENCH_SATURATION_S, BENCH_FIXED_S, BENCH_FIXED_RATE, BENCH_CONNECTIONS, BENCH_USERS.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
