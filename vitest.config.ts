@@ -33,6 +33,15 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          name: 'control-plane',
+          include: ['control-plane/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },

@@ -1,0 +1,23 @@
+import { pgEnum } from 'drizzle-orm/pg-core'
+
+/** Operator roles (ARCHITECTURE §7). */
+export const operatorRole = pgEnum('operator_role', ['viewer', 'operator', 'sre', 'admin'])
+
+/** Artifact kinds (ARCHITECTURE §4). */
+export const artifactKind = pgEnum('artifact_kind', [
+  'catalog',
+  'denylist',
+  'rules',
+  'fallback',
+  'slates',
+  'model',
+  'edge_model',
+  'index',
+  'neighbors',
+  'trending',
+])
+
+export const surfaceKind = pgEnum('surface_kind', ['personalized', 'item_anchored'])
+
+/** What moved a tenant's release pointer. */
+export const pointerAction = pgEnum('pointer_action', ['publish', 'rollback'])
