@@ -22,6 +22,8 @@ export interface DbOptions {
   driver?: DbDriver
   /** PGlite data directory when no URL is given (default `.data/pglite` under the working directory). */
   dataDir?: string
+  /** Builds the Neon Pool (injected by tests that reach PostgreSQL through a local ws→TCP proxy). */
+  neonPool?: (url: string) => import('@neondatabase/serverless').Pool
 }
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle')
@@ -70,7 +72,7 @@ export async function createDb(opts: DbOptions = {}): Promise<DbHandle> {
   const { default: ws } = await import('ws')
   // Node has no global WebSocket on 20; the Pool speaks the wire protocol over it (interactive transactions).
   neonConfig.webSocketConstructor ??= ws as never
-  const pool = new Pool({ connectionString: url, max: 10 })
+  const pool = opts.neonPool ? opts.neonPool(url) : new Pool({ connectionString: url, max: 10 })
   const db = drizzle(pool, { schema }) as unknown as Database
   return { db, driver, target: redact(url), close: () => pool.end() }
 }
