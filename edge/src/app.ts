@@ -8,6 +8,7 @@ import { apiKeyAuth } from './middleware/auth'
 import { init } from './middleware/init'
 import { requestId } from './middleware/request-id'
 import { health } from './routes/health'
+import { internal } from './routes/internal'
 import { openapi } from './routes/openapi'
 import { recommendations } from './routes/recommendations'
 
@@ -17,6 +18,7 @@ export function createApp() {
   app.use('*', requestId(), init())
   app.route('/v1/health', health)
   app.route('/v1/openapi.json', openapi)
+  app.route('/internal', internal)
 
   app.use('/v1/*', apiKeyAuth())
   app.use(

@@ -12,6 +12,8 @@ export interface Env {
   USER_STATE_TIMEOUT_MS?: string
   KILL_SWITCH_TTL_MS?: string
   MANIFEST_POINTER_TTL_MS?: string
+  /** Local stack only: enables /internal (KV writes for the control plane's local adapter). */
+  EDGE_ADMIN_TOKEN?: string
 }
 
 const ms = (def: number, max: number) => z.coerce.number().int().min(0).max(max).default(def)

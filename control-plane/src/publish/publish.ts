@@ -1,0 +1,233 @@
+import { and, desc, eq } from 'drizzle-orm'
+import { err, ok, planRelease, type ReleaseSpec, type Result } from '@recsys/shared'
+import { writeAudit, type Actor } from '../audit/write'
+import type { Database } from '../db/client'
+import { releasePointerHistory, releasePointers, releases, tenants } from '../db/schema/index'
+import type { EdgeStoreWriter } from './edge-store'
+
+/** The steps of a publish, in order; a fault hook may fail after any of them (crash injection in tests). */
+export const PUBLISH_STEPS = [
+  'recorded',
+  'blobs_written',
+  'manifest_written',
+  'pointer_flipped',
+  'pointer_pushed',
+] as const
+export type PublishStep = (typeof PUBLISH_STEPS)[number]
+
+export interface PublishDeps {
+  db: Database
+  edge: EdgeStoreWriter
+  /** Called after each step; throwing simulates a crash there. */
+  faults?: (step: PublishStep) => void | Promise<void>
+  progress?: (msg: string) => void
+}
+
+export type PublishError =
+  | { code: 'unknown_tenant'; message: string }
+  | { code: 'release_conflict'; message: string }
+  | { code: 'unknown_release'; message: string }
+  | { code: 'nothing_to_roll_back'; message: string }
+  | { code: 'release_not_in_edge_store'; message: string }
+
+export interface Published {
+  tenant: string
+  release: string
+  previous: string | null
+  blobs: number
+  ms: number
+}
+
+/**
+ * Publishes a release: plan (pure) → record it → write every blob under release-versioned keys → write the manifest
+ * → flip the tenant's pointer in one transaction (history, audit) → push the pointer to the edge store.
+ * @note Until the last step the edge follows the old pointer, so a crash anywhere leaves the old release serving;
+ * every step is idempotent, so running the same publish again completes it.
+ */
+export async function publishRelease(
+  deps: PublishDeps,
+  input: { spec: ReleaseSpec; actor: Actor; reason: string; request_id?: string },
+): Promise<Result<Published, PublishError>> {
+  const t0 = performance.now()
+  const { db, edge } = deps
+  const { spec, actor, reason } = input
+  const say = deps.progress ?? (() => undefined)
+  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, spec.tenant))
+  if (!tenant)
+    return err({ code: 'unknown_tenant', message: `tenant ${spec.tenant} does not exist` })
+
+  const plan = planRelease(spec)
+  const manifest = plan.manifest.value
+  const [existing] = await db.select().from(releases).where(eq(releases.id, spec.release))
+  if (existing) {
+    if (
+      existing.tenant_id !== spec.tenant ||
+      canonical(existing.manifest) !== canonical(manifest)
+    )
+      return err({
+        code: 'release_conflict',
+        message: `release ${spec.release} exists with other content`,
+      })
+  } else {
+    await db.insert(releases).values({
+      id: spec.release,
+      tenant_id: spec.tenant,
+      manifest: manifest as never,
+      created_by: actor.id,
+      note: reason,
+    })
+  }
+  await deps.faults?.('recorded')
+
+  say(`writing ${plan.blobs.length} documents to the edge store`)
+  await edge.putJson(plan.blobs, (done, total) => say(`  ${done}/${total}`))
+  await deps.faults?.('blobs_written')
+  await edge.putJson([plan.manifest])
+  await deps.faults?.('manifest_written')
+
+  const previous = await flipPointer(db, {
+    tenant: spec.tenant,
+    to: spec.release,
+    action: 'publish',
+    actor,
+    reason,
+    request_id: input.request_id,
+  })
+  await deps.faults?.('pointer_flipped')
+  await edge.putJson([plan.pointer])
+  await deps.faults?.('pointer_pushed')
+  say(`tenant ${spec.tenant} now serves ${spec.release}`)
+  return ok({
+    tenant: spec.tenant,
+    release: spec.release,
+    previous,
+    blobs: plan.blobs.length + 1,
+    ms: Math.round(performance.now() - t0),
+  })
+}
+
+/**
+ * Rolls a tenant back to `to`, or to the release it served before the current one: one pointer flip (history,
+ * audit) and one pointer write to the edge store. Refused when that release's manifest is not in the edge store.
+ */
+export async function rollbackRelease(
+  deps: Pick<PublishDeps, 'db' | 'edge'>,
+  input: { tenant: string; to?: string; actor: Actor; reason: string; request_id?: string },
+): Promise<Result<Published, PublishError>> {
+  const t0 = performance.now()
+  const { db, edge } = deps
+  let target = input.to
+  if (!target) {
+    const [cur] = await db
+      .select()
+      .from(releasePointers)
+      .where(eq(releasePointers.tenant_id, input.tenant))
+    const history = await db
+      .select()
+      .from(releasePointerHistory)
+      .where(
+        and(
+          eq(releasePointerHistory.tenant_id, input.tenant),
+          eq(releasePointerHistory.to_release, cur?.release_id ?? ''),
+        ),
+      )
+      .orderBy(desc(releasePointerHistory.id))
+      .limit(1)
+    target = history[0]?.from_release ?? undefined
+    if (!target)
+      return err({
+        code: 'nothing_to_roll_back',
+        message: `tenant ${input.tenant} has no earlier release`,
+      })
+  }
+  const [rel] = await db.select().from(releases).where(eq(releases.id, target))
+  if (!rel || rel.tenant_id !== input.tenant)
+    return err({
+      code: 'unknown_release',
+      message: `release ${target} is not a release of ${input.tenant}`,
+    })
+  const manifestKey = `t:${input.tenant}:r:${target}:manifest`
+  if ((await edge.getJson(manifestKey)) === null)
+    return err({
+      code: 'release_not_in_edge_store',
+      message: `release ${target} has no manifest in the edge store`,
+    })
+  const previous = await flipPointer(db, {
+    tenant: input.tenant,
+    to: target,
+    action: 'rollback',
+    actor: input.actor,
+    reason: input.reason,
+    request_id: input.request_id,
+  })
+  const updated_at = new Date().toISOString()
+  await edge.putJson([{ key: `t:${input.tenant}:pointer`, value: { release: target, updated_at } }])
+  return ok({
+    tenant: input.tenant,
+    release: target,
+    previous,
+    blobs: 0,
+    ms: Math.round(performance.now() - t0),
+  })
+}
+
+/** Moves the pointer in one transaction with its history and audit rows; a no-op when it already points there. */
+async function flipPointer(
+  db: Database,
+  f: {
+    tenant: string
+    to: string
+    action: 'publish' | 'rollback'
+    actor: Actor
+    reason: string
+    request_id?: string
+  },
+): Promise<string | null> {
+  return db.transaction(async (tx) => {
+    const [cur] = await tx
+      .select()
+      .from(releasePointers)
+      .where(eq(releasePointers.tenant_id, f.tenant))
+      .for('update')
+    const from = cur?.release_id ?? null
+    if (from === f.to) return from
+    if (cur)
+      await tx
+        .update(releasePointers)
+        .set({ release_id: f.to, updated_at: new Date() })
+        .where(eq(releasePointers.tenant_id, f.tenant))
+    else await tx.insert(releasePointers).values({ tenant_id: f.tenant, release_id: f.to })
+    await tx.insert(releasePointerHistory).values({
+      tenant_id: f.tenant,
+      from_release: from,
+      to_release: f.to,
+      action: f.action,
+      actor: f.actor.id,
+      reason: f.reason,
+    })
+    await writeAudit(tx, {
+      actor: f.actor,
+      action: `release.${f.action}`,
+      tenant_id: f.tenant,
+      target: f.tenant,
+      reason: f.reason,
+      before: { release: from },
+      after: { release: f.to },
+      request_id: f.request_id,
+    })
+    return from
+  })
+}
+
+/** JSON with object keys sorted: jsonb does not keep key order, so equal documents must compare this way. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : v,
+  )
+}

@@ -1,0 +1,57 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env'
+import { ApiError } from '../errors'
+import { parseJson } from './parse'
+
+/** Bulk writes per call, as the Cloudflare KV bulk API allows. */
+const MAX_ENTRIES = 10_000
+
+const KvBulk = z
+  .object({
+    entries: z
+      .array(z.object({ key: z.string().min(1).max(512), value: z.string() }).strict())
+      .max(MAX_ENTRIES),
+  })
+  .strict()
+
+/**
+ * Local-stack only: the control plane's local edge-store adapter writes KV through the running Worker, because a
+ * running workerd does not see writes another process makes to its persisted state. Mounted only when
+ * EDGE_ADMIN_TOKEN is set (never in production, where the control plane uses Cloudflare's KV bulk API).
+ */
+export const internal = new Hono<AppEnv>()
+  .use(async function adminToken(c, next) {
+    const expected = c.env.EDGE_ADMIN_TOKEN
+    const given = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+    if (!expected || !given || !(await timingSafeEqual(given, expected)))
+      throw new ApiError('UNAUTHORIZED', 'admin token required')
+    await next()
+  })
+  .use(bodyLimit({ maxSize: 64 * 1024 * 1024 }))
+  .put('/kv', async (c) => {
+    const { entries } = await parseJson(c, KvBulk)
+    await Promise.all(entries.map((e) => c.env.EDGE_KV.put(e.key, e.value)))
+    return c.json({ written: entries.length })
+  })
+  .get('/kv', async (c) => {
+    const key = c.req.query('key')
+    if (!key) throw new ApiError('BAD_REQUEST', 'key is required')
+    const value = await c.env.EDGE_KV.get(key)
+    if (value === null) throw new ApiError('NOT_FOUND', `no value at ${key}`)
+    return c.text(value)
+  })
+
+async function timingSafeEqual(a: string, b: string): Promise<boolean> {
+  const enc = new TextEncoder()
+  const [ha, hb] = await Promise.all([
+    crypto.subtle.digest('SHA-256', enc.encode(a)),
+    crypto.subtle.digest('SHA-256', enc.encode(b)),
+  ])
+  const x = new Uint8Array(ha)
+  const y = new Uint8Array(hb)
+  let diff = 0
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!
+  return diff === 0
+}
