@@ -1,0 +1,33 @@
+import type { KillSwitchMap } from '@recsys/shared'
+
+/** The JSON stored in the `recsys:kill_switches` hash for one engaged switch (what the edge reads). */
+export type RedisSwitch = KillSwitchMap[string]
+
+/** Encodes an engaged switch as its hash field value; `value` is left out when there is none. */
+export function encodeSwitch(s: { value: string | null; reason: string; at: Date }): string {
+  const entry: RedisSwitch = {
+    ...(s.value !== null ? { value: s.value } : {}),
+    reason: s.reason,
+    at: s.at.toISOString(),
+  }
+  return JSON.stringify(entry)
+}
+
+/**
+ * Normalises an HGETALL reply to field → value. With automaticDeserialization: false, @upstash/redis returns
+ * the raw flat `[field, value, …]` array; with it on, an object (or null when the hash is empty).
+ */
+export function hashReply(reply: unknown): Record<string, string> {
+  if (reply === null || reply === undefined) return {}
+  if (Array.isArray(reply)) {
+    const out: Record<string, string> = {}
+    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1])
+    return out
+  }
+  return Object.fromEntries(
+    Object.entries(reply as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : JSON.stringify(v),
+    ]),
+  )
+}
