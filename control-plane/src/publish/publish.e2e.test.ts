@@ -145,7 +145,7 @@ describe('publish and rollback, end to end', () => {
           { db: h.db, edge: stack.edge },
           { spec: s1, actor, reason: 'retry' },
         )
-        expect(retry.ok ? "ok" : JSON.stringify(retry.error)).toBe("ok")
+        expect(retry.ok ? 'ok' : JSON.stringify(retry.error)).toBe('ok')
         await until(release)
       } finally {
         reading = false

@@ -60,10 +60,7 @@ export async function publishRelease(
   const manifest = plan.manifest.value
   const [existing] = await db.select().from(releases).where(eq(releases.id, spec.release))
   if (existing) {
-    if (
-      existing.tenant_id !== spec.tenant ||
-      canonical(existing.manifest) !== canonical(manifest)
-    )
+    if (existing.tenant_id !== spec.tenant || canonical(existing.manifest) !== canonical(manifest))
       return err({
         code: 'release_conflict',
         message: `release ${spec.release} exists with other content`,
