@@ -1,23 +1,13 @@
-import { planRelease, redisKeys, type ReleaseSpec } from '@recsys/shared'
+import { planRelease, redisKeys, seededRandom, type ReleaseSpec } from '@recsys/shared'
 
 export const BENCH_TENANT = 'bench'
 export const BENCH_USERS = Number(process.env.BENCH_USERS ?? 1000)
 const ITEMS = 5000
 const SLATE = 100
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run serves the same data. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A release with 5,000 items, 1,000 user slates of 100 items, popular and segment lists, and live rules. */
 export function benchRelease(): ReleaseSpec {
-  const r = rng(42)
+  const r = seededRandom(42)
   const ids = Array.from({ length: ITEMS }, (_, i) => `item-${i}`)
   const pick = (n: number) => Array.from({ length: n }, () => ids[Math.floor(r() ** 2 * ITEMS)]!)
   const slate = (list: string[]) => ({

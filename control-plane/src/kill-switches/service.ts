@@ -1,7 +1,7 @@
 import { redisKeys, err, ok, type ErrorCode, type Result } from '@recsys/shared'
 import type { Redis } from '@upstash/redis'
 import { asc, eq } from 'drizzle-orm'
-import { writeAudit, type Actor } from '../audit/write'
+import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { killSwitches, killSwitchHistory } from '../db/schema/index'
 import { parseSwitchName, validateSwitch } from './names'
@@ -57,6 +57,31 @@ const bad = (message: string): KillSwitchError => ({ code: 'BAD_REQUEST', messag
 const auditState = (r: KillSwitchRow | undefined) =>
   r ? { engaged: r.engaged, value: r.value, reason: r.reason, actor: r.actor } : null
 
+/** The history row and the audit row of one change, in the caller's transaction. */
+async function recordChange(
+  tx: Tx,
+  c: {
+    action: 'engage' | 'release'
+    row: KillSwitchRow
+    before: KillSwitchRow | undefined
+    tenant: string | undefined
+    at: Date
+    input: { actor: Actor; request_id?: string }
+  },
+): Promise<void> {
+  await tx.insert(killSwitchHistory).values({ ...pickHistory(c.row), at: c.at })
+  await writeAudit(tx, {
+    actor: c.input.actor,
+    action: `kill_switch.${c.action}`,
+    tenant_id: c.tenant ?? null,
+    target: c.row.name,
+    reason: c.row.reason,
+    before: auditState(c.before),
+    after: auditState(c.row),
+    request_id: c.input.request_id,
+  })
+}
+
 /** Runs a Redis write and turns a failure into `pending` instead of an exception. */
 async function push(
   write: () => Promise<unknown>,
@@ -101,17 +126,7 @@ export async function engageKillSwitch(
       .insert(killSwitches)
       .values(row)
       .onConflictDoUpdate({ target: killSwitches.name, set: row })
-    await tx.insert(killSwitchHistory).values({ ...pickHistory(row), at })
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'kill_switch.engage',
-      tenant_id: tenant ?? null,
-      target: name,
-      reason,
-      before: auditState(before),
-      after: auditState(row),
-      request_id: input.request_id,
-    })
+    await recordChange(tx, { action: 'engage', row, before, tenant, at, input })
     return row
   })
   const pushed = await push(() =>
@@ -147,17 +162,7 @@ export async function releaseKillSwitch(
       updated_at: at,
     }
     await tx.update(killSwitches).set(row).where(eq(killSwitches.name, name))
-    await tx.insert(killSwitchHistory).values({ ...pickHistory(row), at })
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'kill_switch.release',
-      tenant_id: tenant ?? null,
-      target: name,
-      reason,
-      before: auditState(before),
-      after: auditState(row),
-      request_id: input.request_id,
-    })
+    await recordChange(tx, { action: 'release', row, before, tenant, at, input })
     return row
   })
   if (!state) return err({ code: 'NOT_FOUND', message: `kill switch "${name}" is not engaged` })

@@ -1,4 +1,4 @@
-import type { ReleaseSpec, Slate } from '@recsys/shared'
+import { seededRandom, type ReleaseSpec, type Slate } from '@recsys/shared'
 
 /**
  * A small deterministic demo tenant for the local stack: items in categories with Zipf popularity, users in taste
@@ -20,20 +20,11 @@ const CATEGORIES = [
 ]
 const CLUSTERS = 4
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export const demoUsers = () => Array.from({ length: USERS }, (_, u) => `u-${u + 1}`)
 export const clusterOf = (userIndex: number) => userIndex % CLUSTERS
 
 export function demoRelease(release: string, now = Date.now()): ReleaseSpec {
-  const r = rng(7)
+  const r = seededRandom(7)
   const items = Array.from({ length: ITEMS }, (_, i) => ({
     id: `item-${i + 1}`,
     category: CATEGORIES[i % CATEGORIES.length]!,

@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { RecommendationQuery, RecommendationRequest } from '@recsys/shared'
 import type { AppEnv } from '../app-env'
-import { ApiError } from '../errors'
 import { recommend } from '../funnel/recommend'
 import { parseJson, parseValue } from './parse'
 
@@ -25,6 +24,5 @@ export const recommendations = new Hono<AppEnv>()
       limit: q.limit,
       debug: q.debug === 'true' || q.debug === '1',
     })
-    if (!body) throw new ApiError('BAD_REQUEST', 'invalid query')
     return c.json(await recommend(c, body))
   })
