@@ -1,6 +1,7 @@
 export * from './contracts/common'
 export * from './contracts/api'
 export * from './contracts/artifacts'
+export * from './contracts/artifact-files'
 export * from './contracts/manifest'
 export * from './contracts/openapi'
 export * from './funnel/types'
