@@ -2,8 +2,16 @@ import { and, desc, eq } from 'drizzle-orm'
 import { err, ok, planRelease, type ReleaseSpec, type Result } from '@recsys/shared'
 import { writeAudit, type Actor } from '../audit/write'
 import type { Database } from '../db/client'
-import { releasePointerHistory, releasePointers, releases, tenants } from '../db/schema/index'
+import {
+  releaseArtifacts,
+  releasePointerHistory,
+  releasePointers,
+  releases,
+  tenants,
+} from '../db/schema/index'
+import { markFolded } from '../tombstones/service'
 import type { EdgeStoreWriter } from './edge-store'
+import type { ScorerFile, ScorerStoreWriter } from './scorer-store'
 
 /** The steps of a publish, in order; a fault hook may fail after any of them (crash injection in tests). */
 export const PUBLISH_STEPS = [
@@ -18,6 +26,8 @@ export type PublishStep = (typeof PUBLISH_STEPS)[number]
 export interface PublishDeps {
   db: Database
   edge: EdgeStoreWriter
+  /** The scorer artifact store; scorer files are written beside the edge blobs when given. */
+  scorer?: ScorerStoreWriter
   /** Called after each step; throwing simulates a crash there. */
   faults?: (step: PublishStep) => void | Promise<void>
   progress?: (msg: string) => void
@@ -46,7 +56,17 @@ export interface Published {
  */
 export async function publishRelease(
   deps: PublishDeps,
-  input: { spec: ReleaseSpec; actor: Actor; reason: string; request_id?: string },
+  input: {
+    spec: ReleaseSpec
+    actor: Actor
+    reason: string
+    request_id?: string
+    /** Artifact versions the release is made of (recorded with it). */
+    artifact_versions?: number[]
+    /** Tombstones its denylist folds in (marked folded when the release is recorded). */
+    folded?: string[]
+    scorer_files?: ScorerFile[]
+  },
 ): Promise<Result<Published, PublishError>> {
   const t0 = performance.now()
   const { db, edge } = deps
@@ -66,20 +86,38 @@ export async function publishRelease(
         message: `release ${spec.release} exists with other content`,
       })
   } else {
-    await db.insert(releases).values({
-      id: spec.release,
-      tenant_id: spec.tenant,
-      manifest: manifest as never,
-      created_by: actor.id,
-      note: reason,
+    await db.transaction(async (tx) => {
+      await tx.insert(releases).values({
+        id: spec.release,
+        tenant_id: spec.tenant,
+        manifest: manifest as never,
+        created_by: actor.id,
+        note: reason,
+      })
+      const ids = [...new Set(input.artifact_versions ?? [])]
+      if (ids.length)
+        await tx
+          .insert(releaseArtifacts)
+          .values(ids.map((id) => ({ release_id: spec.release, artifact_version_id: id })))
+      await markFolded(tx, spec.tenant, input.folded ?? [], spec.release)
     })
   }
   await deps.faults?.('recorded')
 
   say(`writing ${plan.blobs.length} documents to the edge store`)
   await edge.putJson(plan.blobs, (done, total) => say(`  ${done}/${total}`))
+  const scorerFiles = input.scorer_files ?? []
+  if (deps.scorer && scorerFiles.length) {
+    say(`writing ${scorerFiles.length} files to the scorer artifact store`)
+    await deps.scorer.putFiles(spec.tenant, scorerFiles)
+  }
   await deps.faults?.('blobs_written')
   await edge.putJson([plan.manifest])
+  await deps.scorer?.putManifest({
+    tenant: spec.tenant,
+    release: spec.release,
+    files: scorerFiles.map((f) => ({ ...f, path: `blobs/${f.sha256}` })),
+  })
   await deps.faults?.('manifest_written')
 
   const previous = await flipPointer(db, {
@@ -92,6 +130,7 @@ export async function publishRelease(
   })
   await deps.faults?.('pointer_flipped')
   await edge.putJson([plan.pointer])
+  await deps.scorer?.flip(spec.tenant, spec.release)
   await deps.faults?.('pointer_pushed')
   say(`tenant ${spec.tenant} now serves ${spec.release}`)
   return ok({
@@ -108,7 +147,7 @@ export async function publishRelease(
  * audit) and one pointer write to the edge store. Refused when that release's manifest is not in the edge store.
  */
 export async function rollbackRelease(
-  deps: Pick<PublishDeps, 'db' | 'edge'>,
+  deps: Pick<PublishDeps, 'db' | 'edge' | 'scorer'>,
   input: { tenant: string; to?: string; actor: Actor; reason: string; request_id?: string },
 ): Promise<Result<Published, PublishError>> {
   const t0 = performance.now()
@@ -159,6 +198,8 @@ export async function rollbackRelease(
   })
   const updated_at = new Date().toISOString()
   await edge.putJson([{ key: `t:${input.tenant}:pointer`, value: { release: target, updated_at } }])
+  if (deps.scorer && (await deps.scorer.hasManifest(input.tenant, target)))
+    await deps.scorer.flip(input.tenant, target)
   return ok({
     tenant: input.tenant,
     release: target,

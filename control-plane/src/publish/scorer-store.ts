@@ -1,0 +1,99 @@
+import { mkdir, readFile, rename, writeFile, copyFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { ArtifactKind } from '@recsys/shared'
+import type { LocalBlobStore } from '../registry/blob-store'
+
+/** One scorer-side artifact of a release (model, edge model, index, neighbors, trending). */
+export interface ScorerFile {
+  kind: ArtifactKind
+  name: string
+  sha256: string
+  storage_key: string
+}
+
+/** The scorer's view of a release: which file holds which artifact. */
+export interface ScorerReleaseManifest {
+  tenant: string
+  release: string
+  files: Array<ScorerFile & { path: string }>
+}
+
+/**
+ * The write side of the scorer artifact store (ARCHITECTURE §3): blobs by content, one manifest per release, and a
+ * `current.json` pointer per tenant that the scorer follows. Local adapter: a directory (`.data/scorer`).
+ * @note Same protocol as the edge store: content-addressed blobs, then the release manifest, then the pointer.
+ */
+export interface ScorerStoreWriter {
+  putFiles(tenant: string, files: readonly ScorerFile[]): Promise<void>
+  putManifest(m: ScorerReleaseManifest): Promise<void>
+  hasManifest(tenant: string, release: string): Promise<boolean>
+  flip(tenant: string, release: string): Promise<void>
+}
+
+export class LocalScorerStore implements ScorerStoreWriter {
+  constructor(
+    readonly root: string,
+    private readonly blobs: LocalBlobStore,
+  ) {}
+
+  static blobPath = (f: Pick<ScorerFile, 'sha256'>) => `blobs/${f.sha256}`
+
+  private async atomicWrite(file: string, data: string | Uint8Array) {
+    await mkdir(path.dirname(file), { recursive: true })
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+    await writeFile(tmp, data)
+    await rename(tmp, file)
+  }
+
+  async putFiles(tenant: string, files: readonly ScorerFile[]) {
+    for (const f of files) {
+      const dest = path.join(this.root, tenant, LocalScorerStore.blobPath(f))
+      if (
+        await stat(dest).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue
+      await mkdir(path.dirname(dest), { recursive: true })
+      const tmp = `${dest}.${process.pid}.tmp`
+      await copyFile(path.join(this.blobs.root, f.storage_key), tmp)
+      await rename(tmp, dest)
+    }
+  }
+
+  async putManifest(m: ScorerReleaseManifest) {
+    await this.atomicWrite(
+      path.join(this.root, m.tenant, 'releases', `${m.release}.json`),
+      JSON.stringify(m, null, 2),
+    )
+  }
+
+  async hasManifest(tenant: string, release: string) {
+    return stat(path.join(this.root, tenant, 'releases', `${release}.json`)).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  async flip(tenant: string, release: string) {
+    await this.atomicWrite(
+      path.join(this.root, tenant, 'current.json'),
+      JSON.stringify({ release, updated_at: new Date().toISOString() }),
+    )
+  }
+
+  /** The release the tenant's scorer pointer names, or null. */
+  async current(tenant: string): Promise<string | null> {
+    try {
+      const doc = JSON.parse(
+        await readFile(path.join(this.root, tenant, 'current.json'), 'utf8'),
+      ) as {
+        release: string
+      }
+      return doc.release
+    } catch {
+      return null
+    }
+  }
+}

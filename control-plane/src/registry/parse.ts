@@ -1,0 +1,109 @@
+import {
+  BINARY_KINDS,
+  CatalogFile,
+  DenylistFile,
+  FallbackFile,
+  IndexMetadata,
+  ModelMetadata,
+  NeighborsFile,
+  RulesFile,
+  SlateLine,
+  TrendingFile,
+  err,
+  ok,
+  type ArtifactKind,
+  type Result,
+} from '@recsys/shared'
+import type { z } from 'zod'
+import type { GateFailure } from './gate-failure'
+
+/** An artifact's bytes, parsed by its kind's schema (the first gate). */
+export type ParsedArtifact =
+  | { kind: 'catalog'; file: CatalogFile }
+  | { kind: 'denylist'; file: DenylistFile }
+  | { kind: 'rules'; file: RulesFile }
+  | { kind: 'fallback'; file: FallbackFile }
+  | { kind: 'slates'; lines: SlateLine[] }
+  | { kind: 'neighbors'; file: NeighborsFile }
+  | { kind: 'trending'; file: TrendingFile }
+  | { kind: 'model' | 'edge_model'; bytes: Uint8Array; metadata: ModelMetadata }
+  | { kind: 'index'; bytes: Uint8Array; metadata: IndexMetadata }
+
+/** How many offending values a failure lists (the count says how many there were). */
+export const MAX_OFFENDING = 20
+
+const JSON_SCHEMAS = {
+  catalog: CatalogFile,
+  denylist: DenylistFile,
+  rules: RulesFile,
+  fallback: FallbackFile,
+  neighbors: NeighborsFile,
+  trending: TrendingFile,
+} as const
+
+const describe = (issues: z.core.$ZodIssue[], where = '') =>
+  issues.map((i) => `${where}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+
+/**
+ * Parses an artifact by kind: JSON kinds against their file schema, `slates` line by line (NDJSON), binary kinds
+ * by their metadata. A failure is the `schema` gate, naming the artifact and the first offending paths.
+ */
+export function parseArtifact(
+  label: string,
+  kind: ArtifactKind,
+  bytes: Uint8Array,
+  metadata: unknown,
+): Result<ParsedArtifact, GateFailure> {
+  const fail = (message: string, offending: string[]) =>
+    err<GateFailure>({
+      artifact: label,
+      check: 'schema',
+      message,
+      offending: offending.slice(0, MAX_OFFENDING),
+      count: offending.length,
+    })
+  if (BINARY_KINDS.has(kind)) {
+    if (bytes.byteLength === 0) return fail(`${kind} artifact is empty`, ['(0 bytes)'])
+    const schema = kind === 'index' ? IndexMetadata : ModelMetadata
+    const m = schema.safeParse(metadata ?? {})
+    if (!m.success)
+      return fail(
+        `${kind} metadata does not match its schema`,
+        describe(m.error.issues, 'metadata.'),
+      )
+    return ok({ kind, bytes, metadata: m.data } as ParsedArtifact)
+  }
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  if (kind === 'slates') {
+    const lines: SlateLine[] = []
+    const bad: string[] = []
+    let n = 0
+    for (const raw of text.split('\n')) {
+      n++
+      if (raw.trim() === '') continue
+      let value: unknown
+      try {
+        value = JSON.parse(raw)
+      } catch (e) {
+        bad.push(`line ${n}: not JSON (${(e as Error).message})`)
+        continue
+      }
+      const r = SlateLine.safeParse(value)
+      if (r.success) lines.push(r.data)
+      else bad.push(...describe(r.error.issues, `line ${n}: `))
+    }
+    if (bad.length) return fail('slates file has lines that do not match SlateLine', bad)
+    if (lines.length === 0) return fail('slates file has no slates', ['(no lines)'])
+    return ok({ kind, lines })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return fail(`${kind} artifact is not JSON`, [(e as Error).message])
+  }
+  const r = JSON_SCHEMAS[kind as keyof typeof JSON_SCHEMAS].safeParse(value)
+  if (!r.success)
+    return fail(`${kind} artifact does not match its schema`, describe(r.error.issues))
+  return ok({ kind, file: r.data } as ParsedArtifact)
+}

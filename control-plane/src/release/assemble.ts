@@ -1,0 +1,360 @@
+import {
+  Experiment,
+  TenantConfig,
+  err,
+  ok,
+  type ArtifactKind,
+  type CatalogFlags,
+  type ReleaseSpec,
+  type Result,
+} from '@recsys/shared'
+import { asc, eq } from 'drizzle-orm'
+import type { z } from 'zod'
+import type { Actor } from '../audit/write'
+import { catalogItems, experiments, surfaces, tenants } from '../db/schema/index'
+import type { GateFailure } from '../registry/gate-failure'
+import {
+  DEFAULT_SLATE_BOUNDS,
+  checkArtifact,
+  type GateContext,
+  type ModelCheck,
+} from '../registry/gates'
+import { parseArtifact, type ParsedArtifact } from '../registry/parse'
+import {
+  findVersion,
+  listVersions,
+  registerArtifact,
+  versionLabel,
+  type RegistryDeps,
+  type VersionInfo,
+} from '../registry/register'
+import { listTombstones, unfoldedTombstones } from '../tombstones/service'
+
+export interface AssembleDeps extends RegistryDeps {
+  modelCheck?: ModelCheck
+  progress?: (msg: string) => void
+}
+
+export interface AssembleInput {
+  tenant: string
+  /** Release id; by default `r-<UTC date-time>-<hash of the versions>`. */
+  release?: string
+  /**
+   * Versions to use (ids or SHA-256 prefixes). By default the newest version of every artifact of the tenant;
+   * a version given here replaces the newest one of its artifact.
+   */
+  versions?: string[]
+  slate_bounds?: { min: number; max: number }
+  actor: Actor
+  now?: Date
+}
+
+/** A release ready to publish: the spec the planner turns into writes, and what it was made of. */
+export interface AssembledRelease {
+  spec: ReleaseSpec
+  versions: VersionInfo[]
+  /** Tombstones this release folds into its denylist (unfolded until it is published). */
+  folded: string[]
+  /** Scorer-side artifacts (models, index, neighbors, trending) for the scorer artifact store. */
+  scorer: Array<{ kind: ArtifactKind; name: string; sha256: string; storage_key: string }>
+}
+
+export type AssembleError =
+  | { code: 'NOT_FOUND'; message: string }
+  | { code: 'BAD_REQUEST'; message: string }
+  | { code: 'GATE_FAILED'; message: string; failures: GateFailure[] }
+
+const SCORER_KINDS = new Set<ArtifactKind>([
+  'model',
+  'edge_model',
+  'index',
+  'neighbors',
+  'trending',
+])
+const SINGLE_KINDS = new Set<ArtifactKind>([
+  'model',
+  'edge_model',
+  'index',
+  'trending',
+  'neighbors',
+])
+
+/**
+ * Builds a release from the registry: snapshots the catalog into a `catalog` artifact, picks the versions, runs
+ * every gate (schema, then content against the snapshot and the tombstones), folds tombstones into the denylist,
+ * and returns the spec for {@link publishRelease}. Nothing is published here; gate failures are all returned.
+ */
+export async function assembleRelease(
+  deps: AssembleDeps,
+  input: AssembleInput,
+): Promise<Result<AssembledRelease, AssembleError>> {
+  const { db } = deps
+  const say = deps.progress ?? (() => undefined)
+  const now = input.now ?? new Date()
+  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
+  if (!tenant) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const surfaceRows = await db
+    .select()
+    .from(surfaces)
+    .where(eq(surfaces.tenant_id, input.tenant))
+    .orderBy(asc(surfaces.id))
+  const config = TenantConfig.safeParse({
+    tenant: tenant.id,
+    consent_default: tenant.consent_default,
+    surfaces: surfaceRows.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      deadline_ms: s.deadline_ms,
+      rules: s.rules,
+    })),
+  })
+  if (!config.success)
+    return err({ code: 'BAD_REQUEST', message: `tenant ${tenant.id} has no valid surfaces` })
+
+  say('snapshotting the catalog')
+  const catalog = await catalogSnapshot(deps, input.tenant)
+  if (Object.keys(catalog).length === 0)
+    return err({ code: 'BAD_REQUEST', message: `tenant ${tenant.id} has an empty catalog` })
+  const snap = await registerArtifact(deps, {
+    tenant: input.tenant,
+    kind: 'catalog',
+    name: 'catalog',
+    bytes: new TextEncoder().encode(JSON.stringify({ items: catalog })),
+    actor: input.actor,
+    reason: 'catalog snapshot for a release',
+  })
+  if (!snap.ok) return err({ code: 'BAD_REQUEST', message: snap.error.message })
+
+  const picked = await pickVersions(deps, input)
+  if (!picked.ok) return picked
+  const chosen = [snap.value.version, ...picked.value]
+
+  const tombstoneRows = await listTombstones(deps, input.tenant)
+  const ctx: GateContext = {
+    catalog: new Set(Object.keys(catalog)),
+    tombstoned: new Set(tombstoneRows.map((t) => t.item_id)),
+    surfaces: config.data.surfaces,
+    slate: input.slate_bounds ?? DEFAULT_SLATE_BOUNDS,
+    modelCheck: deps.modelCheck,
+  }
+  const failures: GateFailure[] = []
+  const parsed: Array<{ v: VersionInfo; a: ParsedArtifact }> = []
+  for (const v of chosen) {
+    const label = versionLabel(v.kind, v.name, v.sha256)
+    say(`checking ${label}`)
+    const bytes = await deps.blobs.get(v.storage_key)
+    const { bytes_sha256: _, ...metadata } = v.metadata
+    const p = parseArtifact(label, v.kind, bytes, metadata)
+    if (!p.ok) {
+      failures.push(p.error)
+      continue
+    }
+    failures.push(...(await checkArtifact(label, p.value, ctx)))
+    parsed.push({ v, a: p.value })
+  }
+  failures.push(...crossChecks(parsed, config.data))
+  if (failures.length)
+    return err({
+      code: 'GATE_FAILED',
+      message: failures.map((f) => `${f.artifact}: ${f.check}: ${f.message}`).join('; '),
+      failures,
+    })
+
+  const folded = await unfoldedTombstones(deps, input.tenant)
+  const spec = toSpec(parsed, {
+    tenant: input.tenant,
+    config: config.data,
+    catalog,
+    tombstones: [...ctx.tombstoned],
+    experiments: await activeExperiments(deps, input.tenant),
+    now,
+    release: input.release ?? defaultReleaseId(now, chosen),
+  })
+  return ok({
+    spec,
+    versions: chosen,
+    folded,
+    scorer: chosen
+      .filter((v) => SCORER_KINDS.has(v.kind))
+      .map((v) => ({ kind: v.kind, name: v.name, sha256: v.sha256, storage_key: v.storage_key })),
+  })
+}
+
+/** The catalog table as serving flags, by item id (sorted, so the same catalog hashes the same). */
+async function catalogSnapshot(deps: RegistryDeps, tenant: string) {
+  const rows = await deps.db
+    .select()
+    .from(catalogItems)
+    .where(eq(catalogItems.tenant_id, tenant))
+    .orderBy(asc(catalogItems.item_id))
+  const out: Record<string, z.input<typeof CatalogFlags>> = {}
+  for (const r of rows)
+    out[r.item_id] = {
+      available: r.available,
+      categories: r.categories,
+      ...(r.regions_allowed ? { regions_allowed: r.regions_allowed } : {}),
+      ...(r.regions_blocked ? { regions_blocked: r.regions_blocked } : {}),
+      min_age: r.min_age,
+      ...(r.published_at ? { published_at: r.published_at.getTime() } : {}),
+      sponsored: r.sponsored,
+      safe: r.safe,
+    }
+  return out
+}
+
+/** The newest version of every artifact (catalog excepted), with the versions asked for taking their place. */
+async function pickVersions(
+  deps: AssembleDeps,
+  input: AssembleInput,
+): Promise<Result<VersionInfo[], AssembleError>> {
+  const newest = new Map<string, VersionInfo>()
+  for (const v of await listVersions(deps.db, { tenant: input.tenant, limit: 100_000 }))
+    if (v.kind !== 'catalog' && !newest.has(`${v.kind}/${v.name}`))
+      newest.set(`${v.kind}/${v.name}`, v)
+  for (const ref of input.versions ?? []) {
+    const v = await findVersion(deps.db, input.tenant, ref)
+    if (!v)
+      return err({
+        code: 'NOT_FOUND',
+        message: `no version ${ref} among ${input.tenant}'s artifacts`,
+      })
+    if (v.kind === 'catalog')
+      return err({ code: 'BAD_REQUEST', message: 'the catalog is snapshotted, not picked' })
+    newest.set(`${v.kind}/${v.name}`, v)
+  }
+  return ok([...newest.values()].sort((a, b) => a.id - b.id))
+}
+
+/** Checks across artifacts: one bundle per rule id, every surface has its rules and a fallback list. */
+function crossChecks(
+  parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
+  config: TenantConfig,
+): GateFailure[] {
+  const out: GateFailure[] = []
+  const fail = (check: string, message: string, offending: string[]) =>
+    out.push({
+      artifact: 'release',
+      check,
+      message,
+      offending: offending.slice(0, 20),
+      count: offending.length,
+    })
+  const kinds = (k: ArtifactKind) => parsed.filter((p) => p.a.kind === k)
+  for (const k of SINGLE_KINDS) {
+    const many = kinds(k)
+    if (many.length > 1)
+      fail(
+        'ambiguous',
+        `more than one ${k} artifact: pick one version of each`,
+        many.map((p) => p.v.name),
+      )
+  }
+  const bundles = new Map<string, string>()
+  for (const p of kinds('rules'))
+    if (p.a.kind === 'rules')
+      for (const id of Object.keys(p.a.file)) {
+        if (bundles.has(id)) fail('duplicate_rules', 'rule bundles defined twice', [id])
+        bundles.set(id, p.v.name)
+      }
+  const missingRules = config.surfaces.filter((s) => !bundles.has(s.rules))
+  if (missingRules.length)
+    fail(
+      'missing_rules',
+      'surfaces whose rule bundle no rules artifact defines',
+      missingRules.map((s) => `${s.id}: ${s.rules}`),
+    )
+  const fallbackFor = new Set<string>()
+  for (const p of kinds('fallback'))
+    if (p.a.kind === 'fallback')
+      for (const l of p.a.file.lists) {
+        const key = `${l.surface}/${l.variant ?? ''}`
+        if (fallbackFor.has(key)) fail('duplicate_fallback', 'fallback lists given twice', [key])
+        fallbackFor.add(key)
+      }
+  const noFallback = config.surfaces.filter((s) => !fallbackFor.has(`${s.id}/`))
+  if (noFallback.length)
+    fail(
+      'missing_fallback',
+      'surfaces without a fallback list',
+      noFallback.map((s) => s.id),
+    )
+  return out
+}
+
+async function activeExperiments(deps: RegistryDeps, tenant: string) {
+  const rows = await deps.db.select().from(experiments).where(eq(experiments.tenant_id, tenant))
+  return rows
+    .filter((r) => r.status === 'running')
+    .map((r) => Experiment.parse({ id: r.id, ...r.definition }))
+}
+
+const defaultReleaseId = (now: Date, versions: VersionInfo[]) => {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+  const h = versions.map((v) => v.sha256.slice(0, 8)).join('')
+  let x = 0
+  for (let i = 0; i < h.length; i++) x = (x * 31 + h.charCodeAt(i)) >>> 0
+  return `r-${stamp}-${x.toString(16).padStart(8, '0').slice(0, 6)}`
+}
+
+function toSpec(
+  parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
+  c: {
+    tenant: string
+    release: string
+    config: TenantConfig
+    catalog: ReleaseSpec['catalog']
+    tombstones: string[]
+    experiments: ReleaseSpec['experiments']
+    now: Date
+  },
+): ReleaseSpec {
+  const denylist = new Set<string>(c.tombstones)
+  const rules: ReleaseSpec['rules'] = {}
+  const popular: ReleaseSpec['popular'] = []
+  const user_slates: NonNullable<ReleaseSpec['user_slates']> = []
+  const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
+  const segments: NonNullable<ReleaseSpec['segments']> = []
+  let model_version = 'none'
+  const rulesVersions: string[] = []
+  for (const { v, a } of parsed)
+    switch (a.kind) {
+      case 'denylist':
+        for (const id of a.file.items) denylist.add(id)
+        break
+      case 'rules':
+        Object.assign(rules, a.file)
+        rulesVersions.push(`${v.name}@${v.sha256.slice(0, 12)}`)
+        break
+      case 'fallback':
+        for (const l of a.file.lists)
+          popular.push({ surface: l.surface, variant: l.variant, slate: l.slate })
+        break
+      case 'slates':
+        for (const l of a.lines)
+          if (l.type === 'user') user_slates.push(l)
+          else if (l.type === 'anchored') anchored_slates.push(l)
+          else segments.push(l)
+        break
+      case 'model':
+        model_version = `${v.name}@${v.sha256.slice(0, 12)}`
+        break
+      default:
+        break
+    }
+  return {
+    tenant: c.tenant,
+    release: c.release,
+    created_at: c.now.toISOString(),
+    model_version,
+    rules_version: rulesVersions.join('+'),
+    config: c.config,
+    catalog: c.catalog,
+    denylist: [...denylist].sort(),
+    rules,
+    popular,
+    user_slates,
+    anchored_slates,
+    segments,
+    experiments: c.experiments,
+  }
+}
