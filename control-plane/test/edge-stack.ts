@@ -34,6 +34,10 @@ export async function startEdgeStack() {
   return {
     url: worker.url,
     edge,
+    /** The Upstash REST endpoint the Worker reads (gateway over real Redis). */
+    redis: { url: gateway.url, token: 'e2e-token' },
+    /** The Worker's /internal route, for control planes that publish to it. */
+    edgeAdmin: { url: worker.url, token: adminToken },
     /** Stores an API key for the tenant in the edge store; returns the clear key. */
     async apiKey(tenant: string) {
       const key = `rk_${randomUUID().replace(/-/g, '')}`

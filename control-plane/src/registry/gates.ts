@@ -6,7 +6,8 @@ import { MAX_OFFENDING, type ParsedArtifact } from './parse'
 export interface GateContext {
   /** Item ids of the release's catalog snapshot. */
   catalog: ReadonlySet<string>
-  tombstoned: ReadonlySet<string>
+  /** Tombstoned items and when each was tombstoned. */
+  tombstoned: ReadonlyMap<string, Date>
   surfaces: TenantConfig['surfaces']
   /** Bounds of one slate's length. */
   slate: { min: number; max: number }
@@ -41,19 +42,32 @@ class Findings {
   }
 }
 
-/** Every item of a list exists, is not tombstoned and appears once. */
-function checkItems(f: Findings, ctx: GateContext, where: string, ids: Iterable<string>) {
+/**
+ * Every item of a list exists, appears once, and was not tombstoned before the artifact was registered.
+ * @note An item tombstoned after registration is not a failure: its producer could not know, and the release
+ * folds every tombstone into its denylist, so the edge never serves it.
+ */
+function checkItems(f: Findings, ctx: Ctx, where: string, ids: Iterable<string>) {
   const seen = new Set<string>()
   for (const id of ids) {
     if (seen.has(id)) f.add('duplicates', 'items repeated within one list', `${where}: ${id}`)
     seen.add(id)
     if (!ctx.catalog.has(id)) f.add('unknown_items', 'items not in the catalog', `${where}: ${id}`)
-    else if (ctx.tombstoned.has(id))
-      f.add('tombstoned_items', 'tombstoned items', `${where}: ${id}`)
+    else {
+      const at = ctx.tombstoned.get(id)
+      if (at && at <= ctx.registeredAt)
+        f.add(
+          'tombstoned_items',
+          'items tombstoned before this artifact was registered',
+          `${where}: ${id}`,
+        )
+    }
   }
 }
 
-function checkSlate(f: Findings, ctx: GateContext, where: string, slate: Slate) {
+type Ctx = GateContext & { registeredAt: Date }
+
+function checkSlate(f: Findings, ctx: Ctx, where: string, slate: Slate) {
   const n = slate.items.length
   if (n < ctx.slate.min || n > ctx.slate.max)
     f.add('slate_size', `slates outside ${ctx.slate.min}..${ctx.slate.max} items`, `${where}: ${n}`)
@@ -80,8 +94,10 @@ const lineWhere = (l: SlateLine) =>
 export async function checkArtifact(
   label: string,
   a: ParsedArtifact,
-  ctx: GateContext,
+  gateCtx: GateContext,
+  registeredAt: Date,
 ): Promise<GateFailure[]> {
+  const ctx: Ctx = { ...gateCtx, registeredAt }
   const f = new Findings(label)
   const surfaceKind = new Map(ctx.surfaces.map((s) => [s.id, s.kind]))
   switch (a.kind) {

@@ -132,7 +132,7 @@ export async function assembleRelease(
   const tombstoneRows = await listTombstones(deps, input.tenant)
   const ctx: GateContext = {
     catalog: new Set(Object.keys(catalog)),
-    tombstoned: new Set(tombstoneRows.map((t) => t.item_id)),
+    tombstoned: new Map(tombstoneRows.map((t) => [t.item_id, t.created_at])),
     surfaces: config.data.surfaces,
     slate: input.slate_bounds ?? DEFAULT_SLATE_BOUNDS,
     modelCheck: deps.modelCheck,
@@ -149,7 +149,7 @@ export async function assembleRelease(
       failures.push(p.error)
       continue
     }
-    failures.push(...(await checkArtifact(label, p.value, ctx)))
+    failures.push(...(await checkArtifact(label, p.value, ctx, v.created_at)))
     parsed.push({ v, a: p.value })
   }
   failures.push(...crossChecks(parsed, config.data))
@@ -165,7 +165,7 @@ export async function assembleRelease(
     tenant: input.tenant,
     config: config.data,
     catalog,
-    tombstones: [...ctx.tombstoned],
+    tombstones: [...ctx.tombstoned.keys()],
     experiments: await activeExperiments(deps, input.tenant),
     now,
     release: input.release ?? defaultReleaseId(now, chosen),
@@ -263,14 +263,18 @@ function crossChecks(
       'surfaces whose rule bundle no rules artifact defines',
       missingRules.map((s) => `${s.id}: ${s.rules}`),
     )
-  const fallbackFor = new Set<string>()
+  const fallbackFor = new Map<string, string>()
+  const twice: string[] = []
   for (const p of kinds('fallback'))
     if (p.a.kind === 'fallback')
       for (const l of p.a.file.lists) {
         const key = `${l.surface}/${l.variant ?? ''}`
-        if (fallbackFor.has(key)) fail('duplicate_fallback', 'fallback lists given twice', [key])
-        fallbackFor.add(key)
+        const first = fallbackFor.get(key)
+        if (first) twice.push(`${key} in ${first} and ${p.v.name}`)
+        fallbackFor.set(key, p.v.name)
       }
+  if (twice.length)
+    fail('duplicate_fallback', 'fallback lists given by two artifacts: pick one version', twice)
   const noFallback = config.surfaces.filter((s) => !fallbackFor.has(`${s.id}/`))
   if (noFallback.length)
     fail(

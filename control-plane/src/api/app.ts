@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { swaggerUI } from '@hono/swagger-ui'
+import { bearerAuth } from './auth'
+import type { ApiEnv, ControlPlaneServices } from './context'
+import { fail } from './errors'
+import { adminRoutes } from './routes/admin'
+import { artifactRoutes } from './routes/artifacts'
+import { catalogRoutes } from './routes/catalog'
+import { pipelineRoutes } from './routes/pipeline'
+import { releaseRoutes } from './routes/releases'
+import { safetyRoutes } from './routes/safety'
+import { tenantRoutes } from './routes/tenants'
+
+export const API_VERSION = '0.1.0'
+
+/**
+ * The operator API (ARCHITECTURE §7): Hono with @hono/zod-openapi, so every route's schema is its documentation.
+ * `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer token.
+ */
+export function createOperatorApp(services: ControlPlaneServices) {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success)
+        return fail(
+          c as never,
+          'BAD_REQUEST',
+          result.error.issues
+            .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+            .join('; '),
+        )
+    },
+  })
+  app.use('*', async (c, next) => {
+    const t0 = performance.now()
+    c.set('request_id', c.req.header('x-request-id') ?? randomUUID())
+    c.set('services', services)
+    c.header('x-request-id', c.var.request_id)
+    await next()
+    services.log?.({
+      msg: 'request',
+      request_id: c.var.request_id,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      actor: c.var.actor?.id,
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+    })
+  })
+  app.onError((e, c) => {
+    services.log?.({ msg: 'error', request_id: c.var.request_id, error: e.message, stack: e.stack })
+    return fail(c, 'INTERNAL', 'internal error; see the control-plane log for this request_id')
+  })
+  app.notFound((c) => fail(c, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))
+
+  app.get('/v1/health', (c) => c.json({ status: 'ok', version: API_VERSION }))
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'recsys control plane',
+      version: API_VERSION,
+      description:
+        'Operator API: tenants, catalog, artifacts, releases, kill switches, tombstones, audit.',
+    },
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An operator token (roles viewer, operator, sre, admin)',
+  })
+  app.get('/docs', swaggerUI({ url: '/v1/openapi.json' }))
+
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path === '/v1/health' || c.req.path === '/v1/openapi.json') return next()
+    return bearerAuth()(c, next)
+  })
+  app.route('/', tenantRoutes)
+  app.route('/', catalogRoutes)
+  app.route('/', artifactRoutes)
+  app.route('/', releaseRoutes)
+  app.route('/', safetyRoutes)
+  app.route('/', pipelineRoutes)
+  app.route('/', adminRoutes)
+  return app
+}

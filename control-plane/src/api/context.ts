@@ -1,0 +1,27 @@
+import type { Redis } from '@upstash/redis'
+import type { Actor } from '../audit/write'
+import type { Database } from '../db/client'
+import type { EdgeStoreWriter } from '../publish/edge-store'
+import type { ScorerStoreWriter } from '../publish/scorer-store'
+import type { BlobStore } from '../registry/blob-store'
+import type { ModelCheck } from '../registry/gates'
+
+/** Everything the operator API's handlers use; built once by the server, injected by tests. */
+export interface ControlPlaneServices {
+  db: Database
+  blobs: BlobStore
+  /** `@upstash/redis` client (automaticDeserialization: false): kill switches and tombstones. */
+  redis: Redis
+  edge: EdgeStoreWriter
+  scorer?: ScorerStoreWriter
+  modelCheck?: ModelCheck
+  log?: (line: Record<string, unknown>) => void
+}
+
+export interface ApiEnv {
+  Variables: {
+    services: ControlPlaneServices
+    actor: Actor
+    request_id: string
+  }
+}

@@ -1,0 +1,55 @@
+import { ERROR_STATUS, type ErrorCode } from '@recsys/shared'
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { z } from 'zod'
+import type { ApiEnv } from './context'
+
+/** The error envelope of ARCHITECTURE §8, with optional details (gate failures, offending values). */
+export const ApiError = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      request_id: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'ApiError' })
+
+/** Service codes that are not envelope codes map onto the closest one. */
+const ALIASES: Record<string, ErrorCode> = { CONFLICT: 'BAD_REQUEST', GATE_FAILED: 'BAD_REQUEST' }
+
+export function fail(c: Context<ApiEnv>, code: string, message: string, details?: unknown) {
+  const envCode: ErrorCode = (
+    code in ERROR_STATUS ? code : (ALIASES[code] ?? 'INTERNAL')
+  ) as ErrorCode
+  const status = (code === 'CONFLICT' ? 409 : ERROR_STATUS[envCode]) as ContentfulStatusCode
+  return c.json(
+    {
+      error: {
+        code: envCode,
+        message,
+        request_id: c.get('request_id') ?? 'unknown',
+        ...(details === undefined ? {} : { details }),
+      },
+    },
+    status,
+  )
+}
+
+/** Response entries for the error statuses every authenticated route may return. */
+export const errorResponses = {
+  400: {
+    description: 'Bad request (validation, gates)',
+    content: { 'application/json': { schema: ApiError } },
+  },
+  401: {
+    description: 'Missing or unknown bearer token',
+    content: { 'application/json': { schema: ApiError } },
+  },
+  403: {
+    description: 'The role may not do this',
+    content: { 'application/json': { schema: ApiError } },
+  },
+  404: { description: 'Not found', content: { 'application/json': { schema: ApiError } } },
+} as const

@@ -1,0 +1,51 @@
+import type { Context } from 'hono'
+import { stream } from 'hono/streaming'
+import type { ApiEnv } from './context'
+import { fail } from './errors'
+import { wantsProgress } from './openapi-helpers'
+
+/** What a long operation returns: its result, or an error with an envelope code. */
+export type LongResult =
+  | { ok: true; status: 200 | 201; value: unknown }
+  | { ok: false; code: string; message: string; details?: unknown }
+
+/**
+ * Runs a long operation. With `Accept: application/x-ndjson` the client gets one `{"progress": "..."}` line per
+ * step as it happens, then one `{"result": …}` or `{"error": …}` line; otherwise one JSON document at the end.
+ */
+export function runLong(
+  c: Context<ApiEnv>,
+  op: (progress: (msg: string) => void) => Promise<LongResult>,
+): Response | Promise<Response> {
+  if (!wantsProgress(c.req.header('accept')))
+    return op(() => undefined).then((r) =>
+      r.ok ? c.json(r.value as object, r.status) : fail(c, r.code, r.message, r.details),
+    )
+  c.header('content-type', 'application/x-ndjson')
+  return stream(c, async (s) => {
+    const line = (v: unknown) => s.write(`${JSON.stringify(v)}\n`)
+    let chain = Promise.resolve() as Promise<unknown>
+    const progress = (msg: string) => {
+      chain = chain.then(() => line({ progress: msg }))
+    }
+    try {
+      const r = await op(progress)
+      await chain
+      if (r.ok) await line({ result: r.value })
+      else
+        await line({
+          error: {
+            code: r.code,
+            message: r.message,
+            request_id: c.var.request_id,
+            details: r.details,
+          },
+        })
+    } catch (e) {
+      await chain
+      await line({
+        error: { code: 'INTERNAL', message: (e as Error).message, request_id: c.var.request_id },
+      })
+    }
+  })
+}

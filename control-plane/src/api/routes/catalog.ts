@@ -1,0 +1,111 @@
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { countItems, importCatalog, listCatalog } from '../../catalog/service'
+import { requires } from '../auth'
+import type { ApiEnv } from '../context'
+import { fail } from '../errors'
+import { errorResponses, json, security } from '../openapi-helpers'
+
+const TenantParam = z.object({ tenant: z.string() })
+
+/** Parses a catalog body: `{ "items": [...] }` (JSON) or one item per line (NDJSON). */
+export function parseCatalogBody(text: string, contentType: string): unknown[] | string {
+  if (contentType.includes('ndjson')) {
+    const out: unknown[] = []
+    let n = 0
+    for (const line of text.split('\n')) {
+      n++
+      if (line.trim() === '') continue
+      try {
+        out.push(JSON.parse(line))
+      } catch {
+        return `line ${n} is not JSON`
+      }
+    }
+    return out
+  }
+  try {
+    const doc = JSON.parse(text) as { items?: unknown }
+    return Array.isArray(doc?.items) ? doc.items : 'send {"items": [...]} or NDJSON'
+  } catch {
+    return 'the body is not JSON'
+  }
+}
+
+export const catalogRoutes = new OpenAPIHono<ApiEnv>()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tenants/{tenant}/catalog',
+      tags: ['catalog'],
+      summary: 'Import (upsert) catalog items: JSON {"items": [...]} or NDJSON, all or nothing',
+      security,
+      middleware: [requires('catalog.write')] as const,
+      request: {
+        params: TenantParam,
+        query: z.object({ reason: z.string().default('catalog import') }),
+        body: {
+          required: true,
+          content: {
+            'application/json': { schema: z.object({ items: z.array(z.unknown()) }) },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+      },
+      responses: {
+        200: json(
+          z.object({ tenant: z.string(), upserted: z.number(), total: z.number() }),
+          'Imported',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const items = parseCatalogBody(await c.req.text(), c.req.header('content-type') ?? '')
+      if (typeof items === 'string') return fail(c, 'BAD_REQUEST', items) as never
+      const r = await importCatalog(c.var.services.db, {
+        tenant: c.req.valid('param').tenant,
+        items,
+        actor: c.var.actor,
+        reason: c.req.valid('query').reason,
+      })
+      if (!r.ok) return fail(c, r.error.code, r.error.message, r.error.offending) as never
+      return c.json(r.value, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tenants/{tenant}/catalog',
+      tags: ['catalog'],
+      summary: 'Page through catalog items',
+      security,
+      middleware: [requires('read')] as const,
+      request: {
+        params: TenantParam,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ total: z.number(), items: z.array(z.record(z.string(), z.unknown())) }),
+          'Items',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { tenant } = c.req.valid('param')
+      const { limit, offset } = c.req.valid('query')
+      const db = c.var.services.db
+      return c.json(
+        {
+          total: await countItems(db, tenant),
+          items: await listCatalog(db, tenant, limit, offset),
+        },
+        200,
+      )
+    },
+  )

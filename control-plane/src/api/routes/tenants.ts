@@ -1,0 +1,160 @@
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { requires } from '../auth'
+import type { ApiEnv } from '../context'
+import { fail } from '../errors'
+import { body, errorResponses, json, security } from '../openapi-helpers'
+import {
+  createApiKey,
+  createTenant,
+  getTenant,
+  listApiKeys,
+  listTenants,
+  revokeApiKey,
+} from '../../tenants/service'
+
+const TenantParam = z.object({ tenant: z.string() })
+const Reason = z.string().min(1).describe('Why: kept in the audit log')
+const Any = z.record(z.string(), z.unknown())
+
+export const tenantRoutes = new OpenAPIHono<ApiEnv>()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tenants',
+      tags: ['tenants'],
+      summary: 'Create a tenant with surfaces home_feed and related_items and a first API key',
+      security,
+      middleware: [requires('tenant.write')] as const,
+      request: {
+        body: body(
+          z.object({
+            id: z.string(),
+            name: z.string().optional(),
+            consent_default: z
+              .enum(['personalized', 'contextual_only', 'non_personalized'])
+              .optional(),
+            permissions: z.array(z.string()).optional(),
+            reason: Reason.default('create tenant'),
+          }),
+        ),
+      },
+      responses: {
+        201: json(
+          z.object({ tenant: z.string(), api_key: z.string(), key_id: z.string() }),
+          'Created; the API key is shown once',
+        ),
+        ...errorResponses,
+        409: errorResponses[400],
+      },
+    }),
+    async (c) => {
+      const b = c.req.valid('json')
+      const r = await createTenant(c.var.services, { ...b, actor: c.var.actor })
+      if (!r.ok) return fail(c, r.error.code, r.error.message) as never
+      return c.json(r.value, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tenants',
+      tags: ['tenants'],
+      summary: 'List tenants with their live release',
+      security,
+      middleware: [requires('read')] as const,
+      responses: { 200: json(z.object({ tenants: z.array(Any) }), 'Tenants'), ...errorResponses },
+    }),
+    async (c) => c.json({ tenants: await listTenants(c.var.services.db) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tenants/{tenant}',
+      tags: ['tenants'],
+      summary: 'One tenant with its surfaces and live release',
+      security,
+      middleware: [requires('read')] as const,
+      request: { params: TenantParam },
+      responses: { 200: json(Any, 'The tenant'), ...errorResponses },
+    }),
+    async (c) => {
+      const t = await getTenant(c.var.services.db, c.req.valid('param').tenant)
+      if (!t)
+        return fail(c, 'NOT_FOUND', `tenant ${c.req.valid('param').tenant} does not exist`) as never
+      return c.json(t, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tenants/{tenant}/keys',
+      tags: ['tenants'],
+      summary: 'Create an API key (permissions recommend, events, debug)',
+      security,
+      middleware: [requires('api_key.write')] as const,
+      request: {
+        params: TenantParam,
+        body: body(
+          z.object({
+            permissions: z.array(z.string()).default(['recommend', 'events']),
+            reason: Reason.default('create key'),
+          }),
+        ),
+      },
+      responses: {
+        201: json(
+          z.object({ key_id: z.string(), api_key: z.string(), permissions: z.array(z.string()) }),
+          'Created; the key is shown once',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const r = await createApiKey(c.var.services, {
+        tenant: c.req.valid('param').tenant,
+        ...c.req.valid('json'),
+        actor: c.var.actor,
+      })
+      if (!r.ok) return fail(c, r.error.code, r.error.message) as never
+      return c.json(r.value, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tenants/{tenant}/keys',
+      tags: ['tenants'],
+      summary: 'List API keys (never the keys themselves)',
+      security,
+      middleware: [requires('read')] as const,
+      request: { params: TenantParam },
+      responses: { 200: json(z.object({ keys: z.array(Any) }), 'Keys'), ...errorResponses },
+    }),
+    async (c) =>
+      c.json({ keys: await listApiKeys(c.var.services.db, c.req.valid('param').tenant) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tenants/{tenant}/keys/{key_id}/revoke',
+      tags: ['tenants'],
+      summary: 'Revoke an API key (edges refuse it within their 10 s key cache)',
+      security,
+      middleware: [requires('api_key.write')] as const,
+      request: {
+        params: z.object({ tenant: z.string(), key_id: z.string() }),
+        body: body(z.object({ reason: Reason })),
+      },
+      responses: { 200: json(Any, 'Revoked'), ...errorResponses },
+    }),
+    async (c) => {
+      const r = await revokeApiKey(c.var.services, {
+        ...c.req.valid('param'),
+        reason: c.req.valid('json').reason,
+        actor: c.var.actor,
+      })
+      if (!r.ok) return fail(c, r.error.code, r.error.message) as never
+      return c.json(r.value, 200)
+    },
+  )

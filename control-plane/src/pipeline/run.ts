@@ -1,0 +1,159 @@
+import { err, ok, type ArtifactKind, type Result } from '@recsys/shared'
+import { asc, eq } from 'drizzle-orm'
+import type { Actor } from '../audit/write'
+import { importCatalog } from '../catalog/service'
+import { surfaces, tenants } from '../db/schema/index'
+import { registerArtifact } from '../registry/register'
+import { listTombstones } from '../tombstones/service'
+import { publishFromRegistry, type ReleaseDeps } from '../release/service'
+import type { Dataset } from './dataset'
+import { simpleArtifacts, toNdjson } from './simple-artifacts'
+import { syntheticDataset } from './synthetic'
+
+export interface PipelineInput {
+  tenant: string
+  dataset: 'synthetic'
+  seed?: number
+  items?: number
+  users?: number
+  publish: boolean
+  reason: string
+  actor: Actor
+  request_id?: string
+}
+
+export interface PipelineReport {
+  tenant: string
+  dataset: { name: string; seed: number; items: number; users: number; interactions: number }
+  artifacts: Array<{
+    kind: ArtifactKind
+    name: string
+    sha256: string
+    created: boolean
+    bytes: number
+  }>
+  published?: { release: string; previous: string | null; ms: number }
+  ms: number
+}
+
+/** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
+export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
+
+/**
+ * `recsys pipeline run`: dataset → catalog import → artifacts → register (gated) → optionally publish.
+ * @note What it computes today is the simple set (popular, segment lists, item-to-item user and anchored slates);
+ * the batch pipeline replaces the computation, not this command. Tombstoned items are left out of every list.
+ */
+export async function runPipeline(
+  deps: ReleaseDeps,
+  input: PipelineInput,
+): Promise<Result<PipelineReport, { code: string; message: string; details?: unknown }>> {
+  const t0 = performance.now()
+  const say = deps.progress ?? (() => undefined)
+  const { db } = deps
+  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
+  if (!tenant) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const surfaceRows = await db
+    .select()
+    .from(surfaces)
+    .where(eq(surfaces.tenant_id, input.tenant))
+    .orderBy(asc(surfaces.id))
+
+  const seed = input.seed ?? 42
+  say(`generating the synthetic dataset (seed ${seed})`)
+  const data: Dataset = syntheticDataset({
+    seed,
+    start: SYNTHETIC_START,
+    items: input.items,
+    users: input.users,
+  })
+  say(
+    `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
+  )
+
+  say('importing the catalog')
+  const imported = await importCatalog(
+    db,
+    {
+      tenant: input.tenant,
+      items: data.items.map((it) => ({ ...it, published_at: it.published_at })),
+      actor: input.actor,
+      reason: `pipeline: ${input.reason}`,
+    },
+    (done, total) => say(`  catalog ${done}/${total}`),
+  )
+  if (!imported.ok) return err(imported.error)
+
+  const tombstoned = new Set((await listTombstones(deps, input.tenant)).map((t) => t.item_id))
+  const servable: Dataset = {
+    ...data,
+    items: data.items.map((it) => (tombstoned.has(it.item_id) ? { ...it, available: false } : it)),
+  }
+  say('computing artifacts (popular, segments, item-to-item slates, neighbours, trending)')
+  const files = simpleArtifacts(servable, {
+    surfaces: surfaceRows.map((s) => ({ id: s.id, kind: s.kind })),
+    now: SYNTHETIC_START,
+    version: `synthetic-${seed}`,
+  })
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+  const outputs: Array<{ kind: ArtifactKind; name: string; bytes: Uint8Array }> = [
+    { kind: 'rules', name: 'rules', bytes: json(files.rules) },
+    { kind: 'denylist', name: 'pipeline', bytes: json(files.denylist) },
+    { kind: 'fallback', name: 'popular', bytes: json(files.fallback) },
+    { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
+    { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
+    { kind: 'trending', name: 'trending', bytes: json(files.trending) },
+  ]
+  const report: PipelineReport = {
+    tenant: input.tenant,
+    dataset: {
+      name: 'synthetic',
+      seed,
+      items: data.items.length,
+      users: data.users.length,
+      interactions: data.interactions.length,
+    },
+    artifacts: [],
+    ms: 0,
+  }
+  for (const o of outputs) {
+    say(`registering ${o.kind}/${o.name} (${(o.bytes.byteLength / 1024).toFixed(0)} KiB)`)
+    const r = await registerArtifact(deps, {
+      tenant: input.tenant,
+      kind: o.kind,
+      name: o.name,
+      bytes: o.bytes,
+      metadata: { lineage: { dataset: 'synthetic', seed, code: 'simple-artifacts@1' } },
+      actor: input.actor,
+      reason: `pipeline: ${input.reason}`,
+      request_id: input.request_id,
+    })
+    if (!r.ok)
+      return err({
+        code: r.error.code,
+        message: r.error.message,
+        details: 'gate' in r.error ? r.error.gate : undefined,
+      })
+    report.artifacts.push({
+      kind: o.kind,
+      name: o.name,
+      sha256: r.value.version.sha256,
+      created: r.value.created,
+      bytes: o.bytes.byteLength,
+    })
+  }
+  if (input.publish) {
+    say('publishing')
+    const p = await publishFromRegistry(deps, {
+      tenant: input.tenant,
+      actor: input.actor,
+      reason: `pipeline: ${input.reason}`,
+      request_id: input.request_id,
+    })
+    if (!p.ok)
+      return err({ code: p.error.code, message: p.error.message, details: p.error.failures })
+    report.published = { release: p.value.release, previous: p.value.previous, ms: p.value.ms }
+  }
+  report.ms = Math.round(performance.now() - t0)
+  return ok(report)
+}

@@ -1,0 +1,115 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { serve } from '@hono/node-server'
+import { Redis } from '@upstash/redis'
+import { createOperatorApp } from './api/app'
+import type { ControlPlaneServices } from './api/context'
+import { createDb, migrate, redact, type DbHandle } from './db/client'
+import { syncKillSwitches } from './kill-switches/service'
+import { bootstrapAdmin } from './operators/service'
+import { CloudflareKvWriter } from './publish/cloudflare-kv'
+import type { EdgeStoreWriter } from './publish/edge-store'
+import { LocalEdgeStoreWriter } from './publish/local-edge-store'
+import { LocalScorerStore } from './publish/scorer-store'
+import { LocalBlobStore } from './registry/blob-store'
+import type { ModelCheck } from './registry/gates'
+
+export interface ControlPlaneOptions {
+  port?: number
+  host?: string
+  /** State directory (PGlite, blobs, scorer artifacts, the admin token file). Default `.data`. */
+  dataDir?: string
+  databaseUrl?: string
+  redis: { url: string; token: string }
+  /** The local edge's /internal route, or Cloudflare's KV API. */
+  edge:
+    | { url: string; token: string }
+    | { cloudflare: { accountId: string; namespaceId: string; apiToken: string } }
+  /** Token of the first admin (created when the database has no operator). Default: a new random one. */
+  adminToken?: string
+  /** How often Upstash is reconciled with Postgres' kill switches (ms; 0 = never). Default 10 s. */
+  reconcileMs?: number
+  modelCheck?: ModelCheck
+  log?: (line: Record<string, unknown>) => void
+}
+
+export interface ControlPlane {
+  url: string
+  db: DbHandle
+  services: ControlPlaneServices
+  /** The admin token, when this start created the admin (also written to `<dataDir>/operator-token`). */
+  adminToken?: string
+  tokenFile: string
+  close(): Promise<void>
+}
+
+/** Starts the control plane: database (migrated), stores, operator API on Node, kill-switch reconciler. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const dataDir = path.resolve(opts.dataDir ?? '.data')
+  await mkdir(dataDir, { recursive: true })
+  const db = await createDb({ url: opts.databaseUrl, dataDir: path.join(dataDir, 'pglite') })
+  await migrate(db)
+  const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'))
+  const edge: EdgeStoreWriter =
+    'cloudflare' in opts.edge
+      ? new CloudflareKvWriter(opts.edge.cloudflare)
+      : new LocalEdgeStoreWriter(opts.edge)
+  const services: ControlPlaneServices = {
+    db: db.db,
+    blobs,
+    redis: new Redis({
+      url: opts.redis.url,
+      token: opts.redis.token,
+      automaticDeserialization: false,
+      retry: { retries: 1 },
+    }),
+    edge,
+    scorer: new LocalScorerStore(path.join(dataDir, 'scorer'), blobs),
+    modelCheck: opts.modelCheck,
+    log: opts.log,
+  }
+  const adminToken = await bootstrapAdmin(db.db, opts.adminToken)
+  const tokenFile = path.join(dataDir, 'operator-token')
+  if (adminToken) {
+    await writeFile(tokenFile, `${adminToken}\n`)
+    await chmod(tokenFile, 0o600)
+  }
+  const app = createOperatorApp(services)
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve(
+      { fetch: app.fetch, port: opts.port ?? 8788, hostname: opts.host ?? '127.0.0.1' },
+      () => resolve(s),
+    )
+  })
+  const port = (server.address() as AddressInfo).port
+  const reconcileMs = opts.reconcileMs ?? 10_000
+  const timer =
+    reconcileMs > 0
+      ? setInterval(() => {
+          void syncKillSwitches(services).then((r) => {
+            if (!r.ok) opts.log?.({ msg: 'kill switch reconcile failed', error: r.error.message })
+            else if (r.value.set.length || r.value.removed.length)
+              opts.log?.({ msg: 'kill switches reconciled', ...r.value })
+          })
+        }, reconcileMs)
+      : undefined
+  timer?.unref()
+  opts.log?.({
+    msg: 'control plane listening',
+    port,
+    database: `${db.driver} ${redact(db.target)}`,
+  })
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    db,
+    services,
+    adminToken,
+    tokenFile,
+    async close() {
+      if (timer) clearInterval(timer)
+      await new Promise<void>((r) => server.close(() => r()))
+      await db.close()
+    },
+  }
+}

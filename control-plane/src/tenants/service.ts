@@ -1,0 +1,230 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import {
+  Id,
+  KeyPermission,
+  PrivacyMode,
+  err,
+  kvKeys,
+  ok,
+  type ApiKeyRecord,
+  type Result,
+} from '@recsys/shared'
+import { and, asc, eq } from 'drizzle-orm'
+import { writeAudit, type Actor } from '../audit/write'
+import type { Database } from '../db/client'
+import { apiKeys, releasePointers, surfaces, tenants } from '../db/schema/index'
+import type { EdgeStoreWriter } from '../publish/edge-store'
+
+export interface TenantDeps {
+  db: Database
+  edge: EdgeStoreWriter
+}
+
+export type ServiceError = { code: 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT'; message: string }
+
+/** The surfaces every new tenant starts with (ARCHITECTURE §8). */
+export const DEFAULT_SURFACES = [
+  { id: 'home_feed', kind: 'personalized' as const },
+  { id: 'related_items', kind: 'item_anchored' as const },
+]
+
+export const DEFAULT_KEY_PERMISSIONS: KeyPermission[] = ['recommend', 'events']
+
+const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex')
+
+export interface NewKey {
+  key_id: string
+  api_key: string
+  permissions: KeyPermission[]
+}
+
+/**
+ * Creates a tenant with the default surfaces and a first API key, all in one transaction with its audit row; the
+ * key record is then written to the edge store so the edge accepts it. The clear key is returned once.
+ */
+export async function createTenant(
+  deps: TenantDeps,
+  input: {
+    id: string
+    name?: string
+    consent_default?: string
+    permissions?: string[]
+    actor: Actor
+    reason: string
+  },
+): Promise<Result<{ tenant: string; api_key: string; key_id: string }, ServiceError>> {
+  if (!Id.safeParse(input.id).success)
+    return err({ code: 'BAD_REQUEST', message: `bad tenant id "${input.id}"` })
+  const consent = PrivacyMode.safeParse(input.consent_default ?? 'non_personalized')
+  if (!consent.success)
+    return err({ code: 'BAD_REQUEST', message: `consent_default must be a privacy mode` })
+  const perms = parsePermissions(input.permissions ?? DEFAULT_KEY_PERMISSIONS)
+  if (!perms.ok) return perms
+  const key = mintKey(input.id, perms.value)
+  const created = await deps.db.transaction(async (tx) => {
+    const [exists] = await tx.select().from(tenants).where(eq(tenants.id, input.id))
+    if (exists) return false
+    await tx
+      .insert(tenants)
+      .values({ id: input.id, name: input.name ?? input.id, consent_default: consent.data })
+    await tx.insert(surfaces).values(DEFAULT_SURFACES.map((s) => ({ tenant_id: input.id, ...s })))
+    await tx.insert(apiKeys).values({
+      id: key.key_id,
+      tenant_id: input.id,
+      key_hash: apiKeyHash(key.api_key),
+      prefix: key.api_key.slice(0, 12),
+      permissions: key.permissions,
+      created_by: input.actor.id,
+    })
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: 'tenant.create',
+      tenant_id: input.id,
+      target: input.id,
+      reason: input.reason,
+      after: {
+        id: input.id,
+        surfaces: DEFAULT_SURFACES.map((s) => s.id),
+        key_id: key.key_id,
+        permissions: key.permissions,
+      },
+    })
+    return true
+  })
+  if (!created) return err({ code: 'CONFLICT', message: `tenant ${input.id} exists` })
+  await pushKey(deps.edge, input.id, key, false)
+  return ok({ tenant: input.id, api_key: key.api_key, key_id: key.key_id })
+}
+
+function parsePermissions(list: string[]): Result<KeyPermission[], ServiceError> {
+  const out: KeyPermission[] = []
+  for (const p of list) {
+    const r = KeyPermission.safeParse(p)
+    if (!r.success)
+      return err({
+        code: 'BAD_REQUEST',
+        message: `unknown permission "${p}" (one of ${KeyPermission.options.join(', ')})`,
+      })
+    if (!out.includes(r.data)) out.push(r.data)
+  }
+  if (out.length === 0) return err({ code: 'BAD_REQUEST', message: 'a key needs a permission' })
+  return ok(out)
+}
+
+function mintKey(tenant: string, permissions: KeyPermission[]): NewKey {
+  return {
+    key_id: `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+    api_key: `rk_${tenant.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}_${randomBytes(24).toString('base64url')}`,
+    permissions,
+  }
+}
+
+async function pushKey(edge: EdgeStoreWriter, tenant: string, key: NewKey, disabled: boolean) {
+  const record: ApiKeyRecord = {
+    tenant,
+    key_id: key.key_id,
+    permissions: key.permissions,
+    disabled,
+  }
+  await edge.putJson([{ key: kvKeys.apiKey(apiKeyHash(key.api_key)), value: record }])
+}
+
+export async function listTenants(db: Database) {
+  const rows = await db
+    .select({ t: tenants, release: releasePointers.release_id })
+    .from(tenants)
+    .leftJoin(releasePointers, eq(releasePointers.tenant_id, tenants.id))
+    .orderBy(asc(tenants.id))
+  return rows.map(({ t, release }) => ({ ...t, release: release ?? null }))
+}
+
+export async function getTenant(db: Database, id: string) {
+  const [t] = (await listTenants(db)).filter((x) => x.id === id)
+  if (!t) return undefined
+  const s = await db
+    .select()
+    .from(surfaces)
+    .where(eq(surfaces.tenant_id, id))
+    .orderBy(asc(surfaces.id))
+  return { ...t, surfaces: s.map(({ tenant_id: _, ...rest }) => rest) }
+}
+
+/** Adds an API key to a tenant (audited) and pushes it to the edge store; the clear key is returned once. */
+export async function createApiKey(
+  deps: TenantDeps,
+  input: { tenant: string; permissions: string[]; actor: Actor; reason: string },
+): Promise<Result<NewKey, ServiceError>> {
+  const perms = parsePermissions(input.permissions)
+  if (!perms.ok) return perms
+  const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
+  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const key = mintKey(input.tenant, perms.value)
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(apiKeys).values({
+      id: key.key_id,
+      tenant_id: input.tenant,
+      key_hash: apiKeyHash(key.api_key),
+      prefix: key.api_key.slice(0, 12),
+      permissions: key.permissions,
+      created_by: input.actor.id,
+    })
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: 'api_key.create',
+      tenant_id: input.tenant,
+      target: key.key_id,
+      reason: input.reason,
+      after: { key_id: key.key_id, permissions: key.permissions },
+    })
+  })
+  await pushKey(deps.edge, input.tenant, key, false)
+  return ok(key)
+}
+
+export async function listApiKeys(db: Database, tenant: string) {
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.tenant_id, tenant))
+    .orderBy(asc(apiKeys.created_at))
+  return rows.map(({ key_hash: _, ...r }) => r)
+}
+
+/**
+ * Revokes a key: marked revoked (audited), then its edge record is overwritten as disabled, so edges refuse it
+ * once their key cache (≤ 10 s) expires.
+ */
+export async function revokeApiKey(
+  deps: TenantDeps,
+  input: { tenant: string; key_id: string; actor: Actor; reason: string },
+): Promise<Result<{ key_id: string; revoked_at: Date }, ServiceError>> {
+  const at = new Date()
+  const row = await deps.db.transaction(async (tx) => {
+    const [k] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.tenant_id, input.tenant), eq(apiKeys.id, input.key_id)))
+    if (!k || k.revoked_at) return undefined
+    await tx.update(apiKeys).set({ revoked_at: at }).where(eq(apiKeys.id, k.id))
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: 'api_key.revoke',
+      tenant_id: input.tenant,
+      target: k.id,
+      reason: input.reason,
+      before: { revoked_at: null },
+      after: { revoked_at: at.toISOString() },
+    })
+    return k
+  })
+  if (!row)
+    return err({ code: 'NOT_FOUND', message: `no active key ${input.key_id} for ${input.tenant}` })
+  const record: ApiKeyRecord = {
+    tenant: input.tenant,
+    key_id: row.id,
+    permissions: row.permissions as KeyPermission[],
+    disabled: true,
+  }
+  await deps.edge.putJson([{ key: kvKeys.apiKey(row.key_hash), value: record }])
+  return ok({ key_id: row.id, revoked_at: at })
+}
