@@ -66,7 +66,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }),
     edge,
     scorer: new LocalScorerStore(path.join(dataDir, 'scorer'), blobs),
-    modelCheck: opts.modelCheck,
+    // onnxruntime-node loads only when a model is first checked.
+    modelCheck:
+      opts.modelCheck ??
+      (async (bytes, meta) => (await import('./model/probe')).checkModel(bytes, meta)),
     log: opts.log,
   }
   const adminToken = await bootstrapAdmin(db.db, opts.adminToken)

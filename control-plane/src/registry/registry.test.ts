@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../audit/write'
 import { createDb, migrate, type DbHandle } from '../db/client'
 import { auditLog, catalogItems, surfaces, tenants, tombstones } from '../db/schema/index'
+import { buildMlp } from '../model/mlp'
+import { exportMlpToOnnx } from '../model/onnx-export'
+import { checkModel } from '../model/probe'
 import { assembleRelease, type AssembleDeps } from '../release/assemble'
 import { LocalBlobStore, sha256Hex } from './blob-store'
 import { listVersions, registerArtifact } from './register'
@@ -246,5 +249,46 @@ describe('artifact registry and gates (PGlite in memory, blobs in a temp dir)', 
         none.error.failures.some((f) => f.check === 'model_check'),
     ).toBe(true)
     expect(m1.ok).toBe(true)
+  })
+
+  it('a real ONNX model passes the gate in onnxruntime-node; a NaN weight or a wrong schema fails it', async () => {
+    const t = await tenant()
+    await basics(t)
+    const meta = (input = 'features') =>
+      ({
+        feature_schema: {
+          features: ['a', 'b', 'c', 'd'],
+          inputs: [{ name: input, dims: [-1, 4] }],
+          outputs: [{ name: 'score', dims: [-1, 1] }],
+        },
+      }) as never
+    const mlp = buildMlp({ inputDim: 4, hidden: [8], seed: 3 })
+    const real = { ...deps, modelCheck: checkModel }
+    expect((await register(t, 'model' as never, 'ranker', exportMlpToOnnx(mlp), meta())).ok).toBe(
+      true,
+    )
+    const good = await assembleRelease(real, { tenant: t, actor: op })
+    expect(good.ok).toBe(true)
+    if (good.ok) expect(good.value.spec.model_version).toMatch(/^ranker@[0-9a-f]{12}$/)
+
+    mlp.layers[0]!.weights[0] = Number.NaN
+    expect((await register(t, 'model' as never, 'ranker', exportMlpToOnnx(mlp), meta())).ok).toBe(
+      true,
+    )
+    const nan = await assembleRelease(real, { tenant: t, actor: op })
+    expect(
+      !nan.ok && nan.error.code === 'GATE_FAILED' && nan.error.failures.map((f) => f.check),
+    ).toEqual(['probe_nan'])
+    mlp.layers[0]!.weights[0] = 0.5
+    expect(
+      (await register(t, 'model' as never, 'ranker', exportMlpToOnnx(mlp), meta('x'))).ok,
+    ).toBe(true)
+    const named = await assembleRelease(real, { tenant: t, actor: op })
+    expect(
+      !named.ok && named.error.code === 'GATE_FAILED' && named.error.failures[0],
+    ).toMatchObject({
+      artifact: expect.stringMatching(/^model\/ranker@/),
+      check: 'inputs',
+    })
   })
 })
