@@ -228,3 +228,51 @@ export async function revokeApiKey(
   await deps.edge.putJson([{ key: kvKeys.apiKey(row.key_hash), value: record }])
   return ok({ key_id: row.id, revoked_at: at })
 }
+
+/**
+ * Makes sure a tenant has a key with this exact clear value (local stacks only: `npm start` keeps its demo keys
+ * stable across restarts so printed curl lines keep working). Inserts it (audited) when unknown; either way the
+ * record is written to the edge store again, in case the edge state was wiped.
+ */
+export async function ensureApiKey(
+  deps: TenantDeps,
+  input: { tenant: string; api_key: string; permissions: string[]; actor: Actor; reason: string },
+): Promise<Result<{ key_id: string; created: boolean }, ServiceError>> {
+  const perms = parsePermissions(input.permissions)
+  if (!perms.ok) return perms
+  const hash = apiKeyHash(input.api_key)
+  const [row] = await deps.db.select().from(apiKeys).where(eq(apiKeys.key_hash, hash))
+  if (row && row.tenant_id !== input.tenant)
+    return err({ code: 'CONFLICT', message: 'that key belongs to another tenant' })
+  if (row) {
+    if (!row.revoked_at)
+      await pushKey(
+        deps.edge,
+        input.tenant,
+        { key_id: row.id, api_key: input.api_key, permissions: row.permissions as KeyPermission[] },
+        false,
+      )
+    return ok({ key_id: row.id, created: false })
+  }
+  const key: NewKey = { ...mintKey(input.tenant, perms.value), api_key: input.api_key }
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(apiKeys).values({
+      id: key.key_id,
+      tenant_id: input.tenant,
+      key_hash: hash,
+      prefix: key.api_key.slice(0, 12),
+      permissions: key.permissions,
+      created_by: input.actor.id,
+    })
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: 'api_key.create',
+      tenant_id: input.tenant,
+      target: key.key_id,
+      reason: input.reason,
+      after: { key_id: key.key_id, permissions: key.permissions },
+    })
+  })
+  await pushKey(deps.edge, input.tenant, key, false)
+  return ok({ key_id: key.key_id, created: true })
+}

@@ -7,6 +7,7 @@ import { body, errorResponses, json, security } from '../openapi-helpers'
 import {
   createApiKey,
   createTenant,
+  ensureApiKey,
   getTenant,
   listApiKeys,
   listTenants,
@@ -98,6 +99,13 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         body: body(
           z.object({
             permissions: z.array(z.string()).default(['recommend', 'events']),
+            api_key: z
+              .string()
+              .regex(/^rk_[A-Za-z0-9_-]{24,}$/)
+              .optional()
+              .describe(
+                'Bring your own key (imports, local stacks); idempotent. Default: a new random key.',
+              ),
             reason: Reason.default('create key'),
           }),
         ),
@@ -111,11 +119,14 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
       },
     }),
     async (c) => {
-      const r = await createApiKey(c.var.services, {
-        tenant: c.req.valid('param').tenant,
-        ...c.req.valid('json'),
-        actor: c.var.actor,
-      })
+      const { api_key, ...b } = c.req.valid('json')
+      const tenant = c.req.valid('param').tenant
+      if (api_key) {
+        const r = await ensureApiKey(c.var.services, { tenant, api_key, ...b, actor: c.var.actor })
+        if (!r.ok) return fail(c, r.error.code, r.error.message) as never
+        return c.json({ ...r.value, api_key, permissions: b.permissions }, 201)
+      }
+      const r = await createApiKey(c.var.services, { tenant, ...b, actor: c.var.actor })
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
       return c.json(r.value, 201)
     },
