@@ -54,6 +54,12 @@ export const Slate = z
   .meta({ id: 'Slate' })
 export type Slate = z.infer<typeof Slate>
 
+/** A page of user slates, by user id (see `kvKeys.userSlatePage`). */
+export const UserSlatePage = z
+  .object({ users: z.record(z.string(), Slate) })
+  .meta({ id: 'UserSlatePage' })
+export type UserSlatePage = z.infer<typeof UserSlatePage>
+
 export const Denylist = z.object({ items: z.array(Id) }).meta({ id: 'Denylist' })
 export type Denylist = z.infer<typeof Denylist>
 

@@ -34,6 +34,8 @@ export const Manifest = z
     config: TenantConfig,
     /** Number of catalog shards written for this release. */
     catalog_shards: z.number().int().positive(),
+    /** Number of user-slate pages per surface and variant (0 when the release has no user slates). */
+    user_slate_pages: z.number().int().min(0).default(0),
     /** Which optional artifacts this release carries. */
     has: z.object({
       user_slates: z.boolean(),

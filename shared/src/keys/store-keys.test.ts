@@ -23,7 +23,7 @@ const BUILDERS: Record<string, (d: Dims) => string> = {
   denylist: (d) => kvKeys.denylist(d.tenant, d.release),
   rules: (d) => kvKeys.rules(d.tenant, d.release),
   catalogShard: (d) => kvKeys.catalogShard(d.tenant, d.release, d.shard),
-  userSlate: (d) => kvKeys.userSlate(d.tenant, d.release, d.surface, d.variant, d.id),
+  userSlatePage: (d) => kvKeys.userSlatePage(d.tenant, d.release, d.surface, d.variant, d.shard),
   anchoredSlate: (d) => kvKeys.anchoredSlate(d.tenant, d.release, d.surface, d.variant, d.id),
   segmentList: (d) => kvKeys.segmentList(d.tenant, d.release, d.surface, d.variant, d.mode, d.id),
   popular: (d) => kvKeys.popular(d.tenant, d.release, d.surface, d.variant),
@@ -43,7 +43,7 @@ const USES: Record<string, (keyof Dims)[]> = {
   denylist: ['tenant', 'release'],
   rules: ['tenant', 'release'],
   catalogShard: ['tenant', 'release', 'shard'],
-  userSlate: ['tenant', 'release', 'surface', 'variant', 'id'],
+  userSlatePage: ['tenant', 'release', 'surface', 'variant', 'shard'],
   anchoredSlate: ['tenant', 'release', 'surface', 'variant', 'id'],
   segmentList: ['tenant', 'release', 'surface', 'variant', 'mode', 'id'],
   popular: ['tenant', 'release', 'surface', 'variant'],
@@ -128,7 +128,7 @@ describe('store keys', () => {
 
   it('names the privacy mode of every precomputed slate in its key', () => {
     const d = { t: 'acme', r: 'r1', s: 'home_feed', v: 'base' }
-    expect(kvKeys.userSlate(d.t, d.r, d.s, d.v, 'u.1')).toContain(':personalized:')
+    expect(kvKeys.userSlatePage(d.t, d.r, d.s, d.v, 1)).toContain(':personalized:')
     expect(kvKeys.anchoredSlate(d.t, d.r, d.s, d.v, 'i-1')).toContain(':non_personalized:')
     expect(kvKeys.popular(d.t, d.r, d.s, d.v)).toContain(':non_personalized')
     for (const mode of PRIVACY_MODES)

@@ -16,9 +16,13 @@ export const kvKeys = {
   rules: (tenant: string, release: string) => `t:${tenant}:r:${release}:rules`,
   catalogShard: (tenant: string, release: string, shard: number) =>
     `t:${tenant}:r:${release}:catalog:${shard}`,
-  /** Precomputed slate of one user (personalized data only). */
-  userSlate: (t: string, release: string, surface: string, variant: string, user: string) =>
-    `t:${t}:r:${release}:slate:${surface}:${variant}:personalized:user:${user}`,
+  /**
+   * A page of precomputed user slates (personalized data only): user `u` is on page `shardOf(u, pages)`, where
+   * `pages` is the manifest's `user_slate_pages`. One document holds many users' slates, so a release of 100M
+   * users is a few million KV writes, not 100M.
+   */
+  userSlatePage: (t: string, release: string, surface: string, variant: string, page: number) =>
+    `t:${t}:r:${release}:slate:${surface}:${variant}:personalized:page:${page}`,
   /** Precomputed slate anchored on an item: it depends on the item alone, so it serves in every privacy mode. */
   anchoredSlate: (t: string, release: string, surface: string, variant: string, item: string) =>
     `t:${t}:r:${release}:slate:${surface}:${variant}:non_personalized:item:${item}`,

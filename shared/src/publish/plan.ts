@@ -23,6 +23,9 @@ export interface ReleaseSpec {
   /** Items per shard the planner aims for when `catalog_shards` is not given. */
   items_per_shard?: number
   catalog_shards?: number
+  /** Users per user-slate page the planner aims for (default 16); `user_slate_pages` fixes the page count. */
+  users_per_page?: number
+  user_slate_pages?: number
   denylist: string[]
   rules: RuleBundles
   popular: Array<{ surface: string; variant?: string; slate: SlateT }>
@@ -70,6 +73,7 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
 
   const v = (variant?: string) => variant ?? BASE_VARIANT
   const slate = (s: SlateT) => Slate.parse(s)
+  const { pages: userSlatePages, docs: userPages } = pageUserSlates(spec, (s) => slate(s))
   const blobs: KvWrite[] = [
     { key: kvKeys.denylist(tenant, release), value: { items: [...new Set(spec.denylist)] } },
     { key: kvKeys.rules(tenant, release), value: spec.rules },
@@ -81,10 +85,7 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
       key: kvKeys.popular(tenant, release, p.surface, v(p.variant)),
       value: slate(p.slate),
     })),
-    ...(spec.user_slates ?? []).map((u) => ({
-      key: kvKeys.userSlate(tenant, release, u.surface, v(u.variant), u.user_id),
-      value: slate(u.slate),
-    })),
+    ...userPages.map((p) => ({ key: p.key, value: { users: p.users } })),
     ...(spec.anchored_slates ?? []).map((a) => ({
       key: kvKeys.anchoredSlate(tenant, release, a.surface, v(a.variant), a.item_id),
       value: slate(a.slate),
@@ -103,6 +104,7 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
     rules_version: spec.rules_version,
     config,
     catalog_shards: shards,
+    user_slate_pages: userSlatePages,
     has: {
       user_slates: (spec.user_slates?.length ?? 0) > 0,
       anchored_slates: (spec.anchored_slates?.length ?? 0) > 0,
@@ -115,4 +117,38 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
     manifest: { key: kvKeys.manifest(tenant, release), value: manifest },
     pointer: { key: kvKeys.pointer(tenant), value: { release, updated_at: spec.created_at } },
   }
+}
+
+/**
+ * Groups user slates into pages: user `u` of a (surface, variant) goes to page `shardOf(u, pages)`. The page count
+ * is shared by every (surface, variant) of the release and sized for the largest one. Empty pages are not written.
+ */
+function pageUserSlates(
+  spec: ReleaseSpec,
+  parse: (s: SlateT) => SlateT,
+): { pages: number; docs: Array<{ key: string; users: Record<string, SlateT> }> } {
+  const list = spec.user_slates ?? []
+  if (list.length === 0) return { pages: 0, docs: [] }
+  const perGroup = new Map<string, number>()
+  for (const u of list) {
+    const g = `${u.surface}\u0000${u.variant ?? BASE_VARIANT}`
+    perGroup.set(g, (perGroup.get(g) ?? 0) + 1)
+  }
+  const largest = Math.max(...perGroup.values())
+  const pages =
+    spec.user_slate_pages ?? Math.max(1, Math.ceil(largest / (spec.users_per_page ?? 16)))
+  const docs = new Map<string, Record<string, SlateT>>()
+  for (const u of list) {
+    const key = kvKeys.userSlatePage(
+      spec.tenant,
+      spec.release,
+      u.surface,
+      u.variant ?? BASE_VARIANT,
+      shardOf(u.user_id, pages),
+    )
+    let doc = docs.get(key)
+    if (!doc) docs.set(key, (doc = {}))
+    doc[u.user_id] = parse(u.slate)
+  }
+  return { pages, docs: [...docs].map(([key, users]) => ({ key, users })) }
 }

@@ -1,4 +1,4 @@
-import { kvKeys, privacyAllows, Slate } from '@recsys/shared'
+import { kvKeys, privacyAllows, shardOf, Slate, UserSlatePage } from '@recsys/shared'
 import { fromSlate, type TierSource } from './context'
 
 /**
@@ -25,14 +25,19 @@ export const cachedUserTier: TierSource = {
       const slate = await ctx.store.getImmutable(key, Slate)
       return fromSlate(slate, 'cached_user', 'non_personalized', 'item2item', 'similar_items')
     }
-    const key = kvKeys.userSlate(
+    const user = ctx.subject.slice(2)
+    const pages = manifest.user_slate_pages
+    if (pages < 1)
+      return fromSlate(null, 'cached_user', 'personalized', 'user_slate', 'recommended_for_you')
+    const key = kvKeys.userSlatePage(
       tenant,
       manifest.release,
       surface.id,
       variant,
-      ctx.subject.slice(2),
+      shardOf(user, pages),
     )
-    const slate = await ctx.store.getImmutable(key, Slate)
+    const page = await ctx.store.getImmutable(key, UserSlatePage)
+    const slate = page?.users[user] ?? null
     return fromSlate(slate, 'cached_user', 'personalized', 'user_slate', 'recommended_for_you')
   },
 }
