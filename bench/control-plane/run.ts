@@ -14,6 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { kvKeys, planRelease, redisKeys, type Slate } from '@recsys/shared'
 import { Redis } from '@upstash/redis'
+import { encodeSwitch } from '../../control-plane/src/kill-switches/redis-entry'
 import { startControlPlane } from '../../control-plane/src/server'
 import { LocalEdgeStoreWriter } from '../../control-plane/src/publish/local-edge-store'
 import { startGateway } from '../../dev/src/gateway/server'
@@ -73,6 +74,9 @@ async function main() {
       redis: { url: gateway.url, token: 'bench-token' },
       edge: { url: edge.url, token: edgeToken },
       reconcileMs: 0,
+      log: (l) => {
+        if (l.msg === 'error') say(`control plane: ${String(l.stack ?? l.error)}`)
+      },
     })
     stops.push(() => cp.close())
     const admin = cp.adminToken!
@@ -85,7 +89,7 @@ async function main() {
         },
         body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
       })
-      const json = (await res.json()) as any
+      const json = (await res.json()) as Record<string, unknown>
       if (!res.ok)
         throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json).slice(0, 500)}`)
       return json
@@ -170,7 +174,7 @@ async function main() {
           headers: { authorization: `Bearer ${key}` },
         },
       )
-      const j = (await res.json()) as any
+      const j = (await res.json()) as { metadata?: { release: string; tier: string } }
       return { release: j.metadata?.release as string, tier: j.metadata?.tier as string }
     }
     const until = async (
@@ -240,11 +244,7 @@ async function main() {
       t0 = performance.now()
       if (engage)
         await direct.hset(redisKeys.killSwitches(), {
-          [name]: JSON.stringify({
-            value: 'global_popular',
-            reason: 'bench',
-            at: new Date().toISOString(),
-          }),
+          [name]: encodeSwitch({ value: 'global_popular', reason: 'bench', at: new Date() }),
         })
       else await direct.hdel(redisKeys.killSwitches(), name)
       await until((s) => (s.tier === 'global_popular') === engage)
