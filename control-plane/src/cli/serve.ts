@@ -29,23 +29,31 @@ async function portFree(port: number, host: string): Promise<boolean> {
   })
 }
 
-/** Where publishes go: Cloudflare's KV API when its three variables are set, else the local edge's /internal. */
+/**
+ * Where publishes go: Cloudflare's KV API when CLOUDFLARE_API_TOKEN is set (then its account and namespace are
+ * required), else the local edge's /internal route. The same variables the control plane's process entry reads.
+ */
 function edgeTarget(o: ServeOptions, env = process.env) {
-  const { CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID, CLOUDFLARE_API_TOKEN } = env
-  if (CLOUDFLARE_ACCOUNT_ID && CLOUDFLARE_KV_NAMESPACE_ID && CLOUDFLARE_API_TOKEN)
+  if (env.CLOUDFLARE_API_TOKEN) {
+    const missing = ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_KV_NAMESPACE_ID'].filter((k) => !env[k])
+    if (missing.length)
+      throw usageError(
+        `CLOUDFLARE_API_TOKEN is set, so Cloudflare KV is used: set ${missing.join(' and ')} too`,
+      )
     return {
       cloudflare: {
-        accountId: CLOUDFLARE_ACCOUNT_ID,
-        namespaceId: CLOUDFLARE_KV_NAMESPACE_ID,
-        apiToken: CLOUDFLARE_API_TOKEN,
+        accountId: env.CLOUDFLARE_ACCOUNT_ID!,
+        namespaceId: env.CLOUDFLARE_KV_NAMESPACE_ID!,
+        apiToken: env.CLOUDFLARE_API_TOKEN,
       },
     }
+  }
   if (!o.edgeToken)
     throw usageError(
       `no edge admin token: the control plane writes API keys and releases through the local edge's /internal ` +
         `route (${o.edgeUrl}), which needs the EDGE_ADMIN_TOKEN the edge was started with: pass --edge-token or ` +
-        `set EDGE_ADMIN_TOKEN. For Cloudflare, set CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID and ` +
-        `CLOUDFLARE_API_TOKEN instead.`,
+        `set EDGE_ADMIN_TOKEN. For Cloudflare KV, set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and ` +
+        `CLOUDFLARE_KV_NAMESPACE_ID instead.`,
     )
   return { url: o.edgeUrl, token: o.edgeToken }
 }
