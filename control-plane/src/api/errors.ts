@@ -19,10 +19,12 @@ export const ApiError = z
 /** Service codes that are not envelope codes map onto the closest one. */
 const ALIASES: Record<string, ErrorCode> = { CONFLICT: 'BAD_REQUEST', GATE_FAILED: 'BAD_REQUEST' }
 
+/** The envelope code for a service code (`GATE_FAILED` → `BAD_REQUEST`; unknown → `INTERNAL`). */
+export const envelopeCode = (code: string): ErrorCode =>
+  (code in ERROR_STATUS ? code : (ALIASES[code] ?? 'INTERNAL')) as ErrorCode
+
 export function fail(c: Context<ApiEnv>, code: string, message: string, details?: unknown) {
-  const envCode: ErrorCode = (
-    code in ERROR_STATUS ? code : (ALIASES[code] ?? 'INTERNAL')
-  ) as ErrorCode
+  const envCode = envelopeCode(code)
   const status = (code === 'CONFLICT' ? 409 : ERROR_STATUS[envCode]) as ContentfulStatusCode
   return c.json(
     {

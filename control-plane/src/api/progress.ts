@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { stream } from 'hono/streaming'
 import type { ApiEnv } from './context'
-import { fail } from './errors'
+import { envelopeCode, fail } from './errors'
 import { wantsProgress } from './openapi-helpers'
 
 /** What a long operation returns: its result, or an error with an envelope code. */
@@ -35,7 +35,7 @@ export function runLong(
       else
         await line({
           error: {
-            code: r.code,
+            code: envelopeCode(r.code),
             message: r.message,
             request_id: c.var.request_id,
             details: r.details,

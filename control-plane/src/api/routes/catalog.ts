@@ -47,7 +47,15 @@ export const catalogRoutes = new OpenAPIHono<ApiEnv>()
         body: {
           required: true,
           content: {
-            'application/json': { schema: z.object({ items: z.array(z.unknown()) }) },
+            // A plain OpenAPI schema, not zod: with a zod one the JSON validator also runs on NDJSON bodies
+            // (it sees `{}` and refuses them). The handler parses both forms itself.
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['items'],
+                properties: { items: { type: 'array', items: { type: 'object' } } },
+              },
+            },
             'application/x-ndjson': { schema: z.string() },
           },
         },

@@ -1,0 +1,31 @@
+import { InvalidArgumentError, Option, type Command } from 'commander'
+
+/** `--tenant <id>`, required (RECSYS_TENANT fills it in). */
+export const tenantOption = () =>
+  new Option('--tenant <id>', 'tenant id').env('RECSYS_TENANT').makeOptionMandatory()
+
+/** `--reason <text>`: why, kept in the audit log. Required where the API requires it. */
+export const reasonOption = (required: boolean) => {
+  const o = new Option('--reason <text>', 'why (kept in the audit log)')
+  return required ? o.makeOptionMandatory() : o
+}
+
+/** `a,b , c` → ['a', 'b', 'c']. */
+export const commaList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+/** Parses a non-negative integer option value, or fails as a usage error. */
+export const int = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a non-negative integer')
+  return Number(v)
+}
+
+/** Appends an Examples section to a command's --help. */
+export const examples = (cmd: Command, lines: string[]) =>
+  cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`)
+
+/** Repeatable option collector: `--version a --version b,c` → ['a', 'b', 'c']. */
+export const collect = (v: string, prev: string[] = []) => [...prev, ...commaList(v)]

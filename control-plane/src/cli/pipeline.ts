@@ -1,0 +1,83 @@
+import { Option, type Command } from 'commander'
+import { act } from './context'
+import { bytes, short, table } from './format'
+import { examples, int, reasonOption, tenantOption } from './options'
+
+interface Report {
+  tenant: string
+  dataset: { name: string; seed: number; items: number; users: number; interactions: number }
+  artifacts: Array<{ kind: string; name: string; sha256: string; created: boolean; bytes: number }>
+  published?: { release: string; previous: string | null; ms: number }
+  ms: number
+}
+
+function describe(r: Report, tenant: string): string {
+  const d = r.dataset
+  const next = r.published
+    ? `published ${r.published.release} (previous: ${r.published.previous ?? 'none'}) in ${r.published.ms} ms`
+    : `not published: \`recsys release publish --tenant ${tenant} --reason …\` puts these live`
+  return [
+    `dataset ${d.name} (seed ${d.seed}): ${d.items} items, ${d.users} users, ${d.interactions} interactions`,
+    table(r.artifacts, [
+      ['kind', 'kind'],
+      ['name', 'name'],
+      ['sha256', (a) => short(a.sha256)],
+      ['new', 'created'],
+      ['size', (a) => bytes(a.bytes)],
+    ]),
+    next,
+    `done in ${(r.ms / 1000).toFixed(1)} s`,
+  ].join('\n')
+}
+
+/** `recsys pipeline run`: dataset → catalog → artifacts → register → (publish). */
+export function pipelineCommands(program: Command) {
+  const pipeline = program.command('pipeline').description('Run the batch pipeline for a tenant')
+  examples(pipeline, [
+    'recsys pipeline run --tenant acme --seed 7 --publish --reason "nightly"',
+    'recsys pipeline run --tenant acme --items 2000 --users 500 --json',
+  ])
+
+  pipeline
+    .command('run')
+    .description(
+      'Build the catalog and artifacts from a dataset, register them, and publish with --publish',
+    )
+    .addOption(tenantOption())
+    .addOption(
+      new Option('--dataset <name>', 'dataset to learn from')
+        .choices(['synthetic'])
+        .default('synthetic'),
+    )
+    .option('--seed <n>', 'random seed of the synthetic dataset', int)
+    .option('--items <n>', 'items in the synthetic dataset', int)
+    .option('--users <n>', 'users in the synthetic dataset', int)
+    .option('--publish', 'publish a release from the new artifacts')
+    .addOption(reasonOption(false))
+    .action(
+      act<{
+        tenant: string
+        dataset: string
+        seed?: number
+        items?: number
+        users?: number
+        publish?: boolean
+        reason?: string
+      }>(async (ctx, o) => {
+        const progress = ctx.step(`running the pipeline for ${o.tenant} on ${o.dataset} …`)
+        const r = await ctx.api.stream<Report>(
+          `/v1/tenants/${encodeURIComponent(o.tenant)}/pipeline/run`,
+          {
+            dataset: o.dataset,
+            seed: o.seed,
+            items: o.items,
+            users: o.users,
+            publish: Boolean(o.publish),
+            reason: o.reason,
+          },
+          progress,
+        )
+        ctx.out(r, () => describe(r, o.tenant))
+      }),
+    )
+}
