@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Tests read parsed JSON and check it with assertions; typing every body adds nothing.
-    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    files: ['**/*.test.ts', '**/*.cases.ts', '**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
