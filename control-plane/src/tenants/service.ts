@@ -10,7 +10,7 @@ import {
   type Result,
 } from '@recsys/shared'
 import { and, asc, eq } from 'drizzle-orm'
-import { writeAudit, type Actor } from '../audit/write'
+import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { apiKeys, releasePointers, surfaces, tenants } from '../db/schema/index'
 import type { EdgeStoreWriter } from '../publish/edge-store'
@@ -159,26 +159,33 @@ export async function createApiKey(
   const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
   if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
   const key = mintKey(input.tenant, perms.value)
-  await deps.db.transaction(async (tx) => {
-    await tx.insert(apiKeys).values({
-      id: key.key_id,
-      tenant_id: input.tenant,
-      key_hash: apiKeyHash(key.api_key),
-      prefix: key.api_key.slice(0, 12),
-      permissions: key.permissions,
-      created_by: input.actor.id,
-    })
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'api_key.create',
-      tenant_id: input.tenant,
-      target: key.key_id,
-      reason: input.reason,
-      after: { key_id: key.key_id, permissions: key.permissions },
-    })
-  })
+  await deps.db.transaction((tx) => insertKey(tx, input, key))
   await pushKey(deps.edge, input.tenant, key, false)
   return ok(key)
+}
+
+/** The key row (hash only) and its audit row, in the caller's transaction. */
+async function insertKey(
+  tx: Tx,
+  input: { tenant: string; actor: Actor; reason: string },
+  key: NewKey,
+): Promise<void> {
+  await tx.insert(apiKeys).values({
+    id: key.key_id,
+    tenant_id: input.tenant,
+    key_hash: apiKeyHash(key.api_key),
+    prefix: key.api_key.slice(0, 12),
+    permissions: key.permissions,
+    created_by: input.actor.id,
+  })
+  await writeAudit(tx, {
+    actor: input.actor,
+    action: 'api_key.create',
+    tenant_id: input.tenant,
+    target: key.key_id,
+    reason: input.reason,
+    after: { key_id: key.key_id, permissions: key.permissions },
+  })
 }
 
 export async function listApiKeys(db: Database, tenant: string) {
@@ -255,24 +262,7 @@ export async function ensureApiKey(
     return ok({ key_id: row.id, created: false })
   }
   const key: NewKey = { ...mintKey(input.tenant, perms.value), api_key: input.api_key }
-  await deps.db.transaction(async (tx) => {
-    await tx.insert(apiKeys).values({
-      id: key.key_id,
-      tenant_id: input.tenant,
-      key_hash: hash,
-      prefix: key.api_key.slice(0, 12),
-      permissions: key.permissions,
-      created_by: input.actor.id,
-    })
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'api_key.create',
-      tenant_id: input.tenant,
-      target: key.key_id,
-      reason: input.reason,
-      after: { key_id: key.key_id, permissions: key.permissions },
-    })
-  })
+  await deps.db.transaction((tx) => insertKey(tx, input, key))
   await pushKey(deps.edge, input.tenant, key, false)
   return ok({ key_id: key.key_id, created: true })
 }

@@ -1,21 +1,11 @@
+import { ARTIFACT_KINDS } from '@recsys/shared'
 import { pgEnum } from 'drizzle-orm/pg-core'
 
 /** Operator roles (ARCHITECTURE §7). */
 export const operatorRole = pgEnum('operator_role', ['viewer', 'operator', 'sre', 'admin'])
 
 /** Artifact kinds (ARCHITECTURE §4). */
-export const artifactKind = pgEnum('artifact_kind', [
-  'catalog',
-  'denylist',
-  'rules',
-  'fallback',
-  'slates',
-  'model',
-  'edge_model',
-  'index',
-  'neighbors',
-  'trending',
-])
+export const artifactKind = pgEnum('artifact_kind', ARTIFACT_KINDS)
 
 export const surfaceKind = pgEnum('surface_kind', ['personalized', 'item_anchored'])
 
