@@ -64,11 +64,12 @@ export const internal = new Hono<AppEnv>()
   .get('/r2/:key{.+}', async (c) => {
     const key = c.req.param('key')
     const bucket = c.env.ARTIFACT_BUCKET
-    const obj = c.req.method === 'HEAD' ? await bucket.head(key) : await bucket.get(key)
+    const head = c.req.method === 'HEAD'
+    const obj = head ? await bucket.head(key) : await bucket.get(key)
     if (obj === null) throw new ApiError('NOT_FOUND', `no object at ${key}`)
     const headers = new Headers({ etag: obj.httpEtag, 'content-length': String(obj.size) })
     obj.writeHttpMetadata(headers)
-    return new Response('body' in obj ? obj.body : null, { headers })
+    return new Response(head ? null : (obj as R2ObjectBody).body, { headers })
   })
 
 async function timingSafeEqual(a: string, b: string): Promise<boolean> {
