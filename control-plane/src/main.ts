@@ -4,7 +4,8 @@
  *
  *   CONTROL_PLANE_PORT (8788) · RECSYS_DATA_DIR (.data) · DATABASE_URL (none: PGlite in <data>/pglite)
  *   UPSTASH_REDIS_REST_URL / UPSTASH_REDIS_REST_TOKEN · EDGE_URL / EDGE_ADMIN_TOKEN (local edge store), or
- *   CLOUDFLARE_ACCOUNT_ID / CLOUDFLARE_KV_NAMESPACE_ID / CLOUDFLARE_API_TOKEN (Cloudflare KV)
+ *   CLOUDFLARE_ACCOUNT_ID / CLOUDFLARE_KV_NAMESPACE_ID / CLOUDFLARE_R2_BUCKET / CLOUDFLARE_API_TOKEN (Cloudflare
+ *   KV, and R2 for the edge model)
  *   RECSYS_ADMIN_TOKEN (the first admin's token; default: a new one written to <data>/operator-token)
  */
 import { startControlPlane, type ControlPlaneOptions } from './server'
@@ -20,6 +21,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPla
         cloudflare: {
           accountId: need('CLOUDFLARE_ACCOUNT_ID'),
           namespaceId: need('CLOUDFLARE_KV_NAMESPACE_ID'),
+          r2Bucket: need('CLOUDFLARE_R2_BUCKET'),
           apiToken: need('CLOUDFLARE_API_TOKEN'),
         },
       }

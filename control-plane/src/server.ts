@@ -9,7 +9,10 @@ import { createDb, migrate, redact, type DbHandle } from './db/client'
 import { syncKillSwitches } from './kill-switches/service'
 import { bootstrapAdmin } from './operators/service'
 import { CloudflareKvWriter } from './publish/cloudflare-kv'
+import { CloudflareR2Writer } from './publish/cloudflare-r2'
+import type { EdgeBlobWriter } from './publish/edge-blobs'
 import type { EdgeStoreWriter } from './publish/edge-store'
+import { LocalEdgeBlobWriter } from './publish/local-edge-blobs'
 import { LocalEdgeStoreWriter } from './publish/local-edge-store'
 import { LocalScorerStore } from './publish/scorer-store'
 import { LocalBlobStore } from './registry/blob-store'
@@ -22,10 +25,12 @@ export interface ControlPlaneOptions {
   dataDir?: string
   databaseUrl?: string
   redis: { url: string; token: string }
-  /** The local edge's /internal route, or Cloudflare's KV API. */
+  /** The local edge's /internal routes (KV and R2), or Cloudflare's KV and R2 APIs. */
   edge:
     | { url: string; token: string }
-    | { cloudflare: { accountId: string; namespaceId: string; apiToken: string } }
+    | {
+        cloudflare: { accountId: string; namespaceId: string; r2Bucket: string; apiToken: string }
+      }
   /** Token of the first admin (created when the database has no operator). Default: a new random one. */
   adminToken?: string
   /** How often Upstash is reconciled with Postgres' kill switches (ms; 0 = never). Default 10 s. */
@@ -51,10 +56,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const db = await createDb({ url: opts.databaseUrl, dataDir: path.join(dataDir, 'pglite') })
   await migrate(db)
   const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'))
-  const edge: EdgeStoreWriter =
-    'cloudflare' in opts.edge
-      ? new CloudflareKvWriter(opts.edge.cloudflare)
-      : new LocalEdgeStoreWriter(opts.edge)
+  const target = opts.edge
+  const [edge, edgeBlobs]: [EdgeStoreWriter, EdgeBlobWriter] =
+    'cloudflare' in target
+      ? [
+          new CloudflareKvWriter(target.cloudflare),
+          new CloudflareR2Writer({ ...target.cloudflare, bucket: target.cloudflare.r2Bucket }),
+        ]
+      : [new LocalEdgeStoreWriter(target), new LocalEdgeBlobWriter(target)]
   const services: ControlPlaneServices = {
     db: db.db,
     blobs,
@@ -65,6 +74,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       retry: { retries: 1 },
     }),
     edge,
+    edgeBlobs,
     scorer: new LocalScorerStore(path.join(dataDir, 'scorer'), blobs),
     // onnxruntime-node loads only when a model is first checked.
     modelCheck:

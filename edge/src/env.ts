@@ -5,6 +5,8 @@ import type { LogMessage } from './adapters/decision-log/message'
 export interface Env {
   EDGE_KV: KVNamespace
   LOG_BUCKET: R2Bucket
+  /** Large release blobs (the edge model), content-addressed under `t/<tenant>/blobs/<sha256>`. */
+  ARTIFACT_BUCKET: R2Bucket
   LOG_QUEUE: Queue<LogMessage>
   UPSTASH_REDIS_REST_URL: string
   UPSTASH_REDIS_REST_TOKEN: string
@@ -12,7 +14,7 @@ export interface Env {
   USER_STATE_TIMEOUT_MS?: string
   KILL_SWITCH_TTL_MS?: string
   MANIFEST_POINTER_TTL_MS?: string
-  /** Local stack only: enables /internal (KV writes for the control plane's local adapter). */
+  /** Local stack only: enables /internal (KV and R2 writes for the control plane's local adapters). */
   EDGE_ADMIN_TOKEN?: string
 }
 

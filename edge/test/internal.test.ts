@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { envWith } from './fixtures'
 import { call } from './request'
@@ -38,5 +39,82 @@ describe('/internal (local stack only)', () => {
       headers: { authorization: `Bearer ${token}` },
     })
     expect(bad.status).toBe(400)
+  })
+})
+
+describe('/internal/r2 (local stack only)', () => {
+  const token = 'admin-token-0123456789abcdef'
+  const auth = { authorization: `Bearer ${token}` }
+  /** Every byte value, twice, plus an odd tail: any re-encoding on the way would change it. */
+  const bytes = new Uint8Array(2 * 256 + 3).map((_, i) => (i * 7) % 256)
+
+  it('is closed without EDGE_ADMIN_TOKEN, and refuses a wrong token; nothing is written', async () => {
+    const key = `t/t1/blobs/${crypto.randomUUID()}`
+    const closed = await call(`/internal/r2/${key}`, { method: 'PUT', bytes, headers: auth })
+    expect(closed.status).toBe(401)
+    const e = envWith({ EDGE_ADMIN_TOKEN: token })
+    const wrong = await call(`/internal/r2/${key}`, {
+      env: e,
+      method: 'PUT',
+      bytes,
+      headers: { authorization: 'Bearer not-the-token' },
+    })
+    expect(wrong.status).toBe(401)
+    expect(
+      (await call(`/internal/r2/${key}`, { env: e, headers: { authorization: '' } })).status,
+    ).toBe(401)
+    expect(await env.ARTIFACT_BUCKET.head(key)).toBeNull()
+  })
+
+  it('round-trips the exact bytes under a slashed key, keeping the content-type', async () => {
+    const e = envWith({ EDGE_ADMIN_TOKEN: token })
+    const key = `t/t1/blobs/${crypto.randomUUID()}`
+    const put = await call(`/internal/r2/${key}`, {
+      env: e,
+      method: 'PUT',
+      bytes,
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+    })
+    expect(put.status).toBe(200)
+    expect(await put.json()).toMatchObject({ key, size: bytes.length })
+
+    const get = await call(`/internal/r2/${key}`, { env: e, headers: auth })
+    expect(get.status).toBe(200)
+    expect(get.headers.get('content-type')).toBe('application/octet-stream')
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(bytes)
+    // What the Worker's own binding sees is the same object.
+    const stored = await env.ARTIFACT_BUCKET.get(key)
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(bytes)
+    expect(stored!.httpMetadata?.contentType).toBe('application/octet-stream')
+
+    const head = await call(`/internal/r2/${key}`, { env: e, method: 'HEAD', headers: auth })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBe(String(bytes.length))
+    expect(await head.text()).toBe('')
+  })
+
+  it('refuses a body over 64 MiB and writes nothing', async () => {
+    const e = envWith({ EDGE_ADMIN_TOKEN: token })
+    const key = `t/t1/blobs/big-${crypto.randomUUID()}`
+    const res = await call(`/internal/r2/${key}`, {
+      env: e,
+      method: 'PUT',
+      bytes: new Uint8Array(64 * 1024 * 1024 + 1),
+      headers: auth,
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as any).error.message).toMatch(/larger than 67108864 bytes/)
+    expect(await env.ARTIFACT_BUCKET.head(key)).toBeNull()
+  })
+
+  it('answers 404 to GET and HEAD of an absent key', async () => {
+    const e = envWith({ EDGE_ADMIN_TOKEN: token })
+    const key = `t/t1/blobs/absent-${crypto.randomUUID()}`
+    const get = await call(`/internal/r2/${key}`, { env: e, headers: auth })
+    expect(get.status).toBe(404)
+    expect(((await get.json()) as any).error.code).toBe('NOT_FOUND')
+    expect(
+      (await call(`/internal/r2/${key}`, { env: e, method: 'HEAD', headers: auth })).status,
+    ).toBe(404)
   })
 })

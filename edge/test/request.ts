@@ -12,12 +12,16 @@ export async function call(
     key?: string
     body?: unknown
     raw?: string
+    /** A raw binary body, sent with the caller's content-type (if any). */
+    bytes?: Uint8Array
     method?: string
     env?: Env
     headers?: Record<string, string>
   } = {},
 ): Promise<Response> {
-  const method = opts.method ?? (opts.body !== undefined || opts.raw !== undefined ? 'POST' : 'GET')
+  const method =
+    opts.method ??
+    (opts.body !== undefined || opts.raw !== undefined || opts.bytes ? 'POST' : 'GET')
   const headers: Record<string, string> = { ...(opts.headers ?? {}) }
   if (opts.key) headers.authorization = `Bearer ${opts.key}`
   if (opts.body !== undefined || opts.raw !== undefined)
@@ -25,7 +29,8 @@ export async function call(
   const req = new Request(`https://edge.test${path}`, {
     method,
     headers,
-    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+    body:
+      opts.bytes ?? opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
   })
   const ctx = createExecutionContext()
   const res = await app.fetch(req, opts.env ?? (env as Env), ctx)

@@ -1,6 +1,7 @@
 import type { Redis } from '@upstash/redis'
 import type { Actor } from '../audit/write'
 import type { Database } from '../db/client'
+import type { EdgeBlobWriter } from '../publish/edge-blobs'
 import type { EdgeStoreWriter } from '../publish/edge-store'
 import type { ScorerStoreWriter } from '../publish/scorer-store'
 import type { BlobStore } from '../registry/blob-store'
@@ -13,6 +14,8 @@ export interface ControlPlaneServices {
   /** `@upstash/redis` client (automaticDeserialization: false): kill switches and tombstones. */
   redis: Redis
   edge: EdgeStoreWriter
+  /** The edge's artifact bucket (R2): where a release's edge model goes. */
+  edgeBlobs?: EdgeBlobWriter
   scorer?: ScorerStoreWriter
   modelCheck?: ModelCheck
   log?: (line: Record<string, unknown>) => void

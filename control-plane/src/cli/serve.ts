@@ -30,20 +30,26 @@ async function portFree(port: number, host: string): Promise<boolean> {
 }
 
 /**
- * Where publishes go: Cloudflare's KV API when CLOUDFLARE_API_TOKEN is set (then its account and namespace are
- * required), else the local edge's /internal route. The same variables the control plane's process entry reads.
+ * Where publishes go: Cloudflare's KV and R2 APIs when CLOUDFLARE_API_TOKEN is set (then its account, namespace and
+ * bucket are required), else the local edge's /internal routes. The same variables the control plane's process
+ * entry reads.
  */
 function edgeTarget(o: ServeOptions, env = process.env) {
   if (env.CLOUDFLARE_API_TOKEN) {
-    const missing = ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_KV_NAMESPACE_ID'].filter((k) => !env[k])
+    const missing = [
+      'CLOUDFLARE_ACCOUNT_ID',
+      'CLOUDFLARE_KV_NAMESPACE_ID',
+      'CLOUDFLARE_R2_BUCKET',
+    ].filter((k) => !env[k])
     if (missing.length)
       throw usageError(
-        `CLOUDFLARE_API_TOKEN is set, so Cloudflare KV is used: set ${missing.join(' and ')} too`,
+        `CLOUDFLARE_API_TOKEN is set, so Cloudflare KV and R2 are used: set ${missing.join(' and ')} too`,
       )
     return {
       cloudflare: {
         accountId: env.CLOUDFLARE_ACCOUNT_ID!,
         namespaceId: env.CLOUDFLARE_KV_NAMESPACE_ID!,
+        r2Bucket: env.CLOUDFLARE_R2_BUCKET!,
         apiToken: env.CLOUDFLARE_API_TOKEN,
       },
     }
@@ -52,8 +58,8 @@ function edgeTarget(o: ServeOptions, env = process.env) {
     throw usageError(
       `no edge admin token: the control plane writes API keys and releases through the local edge's /internal ` +
         `route (${o.edgeUrl}), which needs the EDGE_ADMIN_TOKEN the edge was started with: pass --edge-token or ` +
-        `set EDGE_ADMIN_TOKEN. For Cloudflare KV, set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and ` +
-        `CLOUDFLARE_KV_NAMESPACE_ID instead.`,
+        `set EDGE_ADMIN_TOKEN. For Cloudflare, set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, ` +
+        `CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_R2_BUCKET instead.`,
     )
   return { url: o.edgeUrl, token: o.edgeToken }
 }

@@ -10,7 +10,9 @@ import {
   tenants,
 } from '../db/schema/index'
 import { markFolded } from '../tombstones/service'
+import type { EdgeBlobWriter } from './edge-blobs'
 import type { EdgeStoreWriter } from './edge-store'
+import { checkEdgeBlobs, writeEdgeBlobs, type EdgeBlob } from './release-blobs'
 import type { ScorerFile, ScorerStoreWriter } from './scorer-store'
 
 /** The steps of a publish, in order; a fault hook may fail after any of them (crash injection in tests). */
@@ -26,6 +28,8 @@ export type PublishStep = (typeof PUBLISH_STEPS)[number]
 export interface PublishDeps {
   db: Database
   edge: EdgeStoreWriter
+  /** The edge's artifact bucket (R2): required when a release names an object there (its edge model). */
+  edgeBlobs?: EdgeBlobWriter
   /** The scorer artifact store; scorer files are written beside the edge blobs when given. */
   scorer?: ScorerStoreWriter
   /** Called after each step; throwing simulates a crash there. */
@@ -39,6 +43,8 @@ export type PublishError =
   | { code: 'unknown_release'; message: string }
   | { code: 'nothing_to_roll_back'; message: string }
   | { code: 'release_not_in_edge_store'; message: string }
+  | { code: 'edge_blob_missing'; message: string }
+  | { code: 'edge_blob_mismatch'; message: string }
 
 export interface Published {
   tenant: string
@@ -49,8 +55,9 @@ export interface Published {
 }
 
 /**
- * Publishes a release: plan (pure) → record it → write every blob under release-versioned keys → write the manifest
- * → flip the tenant's pointer in one transaction (history, audit) → push the pointer to the edge store.
+ * Publishes a release: plan (pure) → record it → write every blob under release-versioned keys, and the objects the
+ * manifest names in the artifact bucket (R2, content-addressed) → write the manifest → flip the tenant's pointer in
+ * one transaction (history, audit) → push the pointer to the edge store.
  * @note Until the last step the edge follows the old pointer, so a crash anywhere leaves the old release serving;
  * every step is idempotent, so running the same publish again completes it.
  */
@@ -66,6 +73,8 @@ export async function publishRelease(
     /** Tombstones its denylist folds in (marked folded when the release is recorded). */
     folded?: string[]
     scorer_files?: ScorerFile[]
+    /** Bytes of the artifact-bucket objects the manifest names, unless already stored there. */
+    edge_blobs?: EdgeBlob[]
   },
 ): Promise<Result<Published, PublishError>> {
   const t0 = performance.now()
@@ -78,6 +87,8 @@ export async function publishRelease(
 
   const plan = planRelease(spec)
   const manifest = plan.manifest.value
+  const given = checkEdgeBlobs(plan.r2, input.edge_blobs ?? [], deps.edgeBlobs)
+  if (!given.ok) return given
   const [existing] = await db.select().from(releases).where(eq(releases.id, spec.release))
   if (existing) {
     if (existing.tenant_id !== spec.tenant || canonical(existing.manifest) !== canonical(manifest))
@@ -110,6 +121,10 @@ export async function publishRelease(
   if (deps.scorer && scorerFiles.length) {
     say(`writing ${scorerFiles.length} files to the scorer artifact store`)
     await deps.scorer.putFiles(spec.tenant, scorerFiles)
+  }
+  if (deps.edgeBlobs) {
+    const written = await writeEdgeBlobs(deps.edgeBlobs, plan.r2, given.value, say)
+    if (!written.ok) return written
   }
   await deps.faults?.('blobs_written')
   await edge.putJson([plan.manifest])

@@ -12,6 +12,8 @@ import { asc, eq } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { Actor } from '../audit/write'
 import { catalogItems, experiments, surfaces, tenants } from '../db/schema/index'
+import type { EdgeBlob } from '../publish/release-blobs'
+import { sha256Hex } from '../registry/blob-store'
 import type { GateFailure } from '../registry/gate-failure'
 import {
   DEFAULT_SLATE_BOUNDS,
@@ -57,6 +59,8 @@ export interface AssembledRelease {
   folded: string[]
   /** Scorer-side artifacts (models, index, neighbors, trending) for the scorer artifact store. */
   scorer: Array<{ kind: ArtifactKind; name: string; sha256: string; storage_key: string }>
+  /** Bytes for the edge's artifact bucket (R2): the edge model, by the SHA-256 of its bytes. */
+  edge_blobs: EdgeBlob[]
 }
 
 export type AssembleError =
@@ -71,6 +75,8 @@ const SCORER_KINDS = new Set<ArtifactKind>([
   'neighbors',
   'trending',
 ])
+/** ONNX has no registered media type; its bytes go to R2 as opaque binary. */
+const ONNX_CONTENT_TYPE = 'application/octet-stream'
 const SINGLE_KINDS = new Set<ArtifactKind>([
   'model',
   'edge_model',
@@ -177,6 +183,11 @@ export async function assembleRelease(
     scorer: chosen
       .filter((v) => SCORER_KINDS.has(v.kind))
       .map((v) => ({ kind: v.kind, name: v.name, sha256: v.sha256, storage_key: v.storage_key })),
+    edge_blobs: parsed.flatMap(({ a }) =>
+      a.kind === 'edge_model'
+        ? [{ sha256: sha256Hex(a.bytes), bytes: a.bytes, content_type: ONNX_CONTENT_TYPE }]
+        : [],
+    ),
   })
 }
 
@@ -319,6 +330,7 @@ function toSpec(
   const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
   const segments: NonNullable<ReleaseSpec['segments']> = []
   let model_version = 'none'
+  let edge_model: ReleaseSpec['edge_model']
   const rulesVersions: string[] = []
   for (const { v, a } of parsed)
     switch (a.kind) {
@@ -342,6 +354,14 @@ function toSpec(
       case 'model':
         model_version = `${v.name}@${v.sha256.slice(0, 12)}`
         break
+      case 'edge_model':
+        // Named by the SHA-256 of its bytes (not the version id, which also hashes the metadata).
+        edge_model = {
+          sha256: sha256Hex(a.bytes),
+          size_bytes: a.bytes.byteLength,
+          metadata: a.metadata,
+        }
+        break
       default:
         break
     }
@@ -360,5 +380,6 @@ function toSpec(
     anchored_slates,
     segments,
     experiments: c.experiments,
+    ...(edge_model ? { edge_model } : {}),
   }
 }

@@ -10,6 +10,7 @@ import {
   releasePointers,
   releases,
 } from '../db/schema/index'
+import type { EdgeBlobWriter } from '../publish/edge-blobs'
 import type { EdgeStoreWriter } from '../publish/edge-store'
 import { publishRelease, type Published } from '../publish/publish'
 import type { ScorerStoreWriter } from '../publish/scorer-store'
@@ -18,6 +19,7 @@ import { assembleRelease, type AssembleDeps, type AssembleInput } from './assemb
 
 export interface ReleaseDeps extends AssembleDeps {
   edge: EdgeStoreWriter
+  edgeBlobs?: EdgeBlobWriter
   scorer?: ScorerStoreWriter
 }
 
@@ -74,6 +76,7 @@ export async function publishFromRegistry(
     artifact_versions: a.value.versions.map((v) => v.id),
     folded: a.value.folded,
     scorer_files: a.value.scorer,
+    edge_blobs: a.value.edge_blobs,
   })
   if (!p.ok)
     return err({

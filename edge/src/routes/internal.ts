@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env'
-import { ApiError } from '../errors'
+import { ApiError, errorResponse } from '../errors'
 import { parseJson } from './parse'
 
 /** Bulk writes per call, as the Cloudflare KV bulk API allows. */
@@ -16,10 +16,13 @@ const KvBulk = z
   })
   .strict()
 
+/** Largest body /internal takes (a KV bulk write, or one R2 object such as an edge model). */
+const MAX_BODY_BYTES = 64 * 1024 * 1024
+
 /**
- * Local-stack only: the control plane's local edge-store adapter writes KV through the running Worker, because a
- * running workerd does not see writes another process makes to its persisted state. Mounted only when
- * EDGE_ADMIN_TOKEN is set (never in production, where the control plane uses Cloudflare's KV bulk API).
+ * Local-stack only: the control plane's local edge-store adapters write KV and R2 through the running Worker,
+ * because a running workerd does not see writes another process makes to its persisted state. Mounted only when
+ * EDGE_ADMIN_TOKEN is set (never in production, where the control plane uses Cloudflare's KV bulk and R2 APIs).
  */
 export const internal = new Hono<AppEnv>()
   .use(async function adminToken(c, next) {
@@ -29,7 +32,12 @@ export const internal = new Hono<AppEnv>()
       throw new ApiError('UNAUTHORIZED', 'admin token required')
     await next()
   })
-  .use(bodyLimit({ maxSize: 64 * 1024 * 1024 }))
+  .use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(c, 'BAD_REQUEST', `body larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+  )
   .put('/kv', async (c) => {
     const { entries } = await parseJson(c, KvBulk)
     await Promise.all(entries.map((e) => c.env.EDGE_KV.put(e.key, e.value)))
@@ -41,6 +49,27 @@ export const internal = new Hono<AppEnv>()
     const value = await c.env.EDGE_KV.get(key)
     if (value === null) throw new ApiError('NOT_FOUND', `no value at ${key}`)
     return c.text(value)
+  })
+  // One object of ARTIFACT_BUCKET, raw bytes; the request's content-type is kept as its httpMetadata.
+  .put('/r2/:key{.+}', async (c) => {
+    const key = c.req.param('key')
+    const bytes = await c.req.arrayBuffer()
+    const contentType = c.req.header('content-type')
+    const obj = await c.env.ARTIFACT_BUCKET.put(key, bytes, {
+      httpMetadata: contentType ? { contentType } : undefined,
+    })
+    return c.json({ key, size: obj.size, etag: obj.etag })
+  })
+  // GET streams the object; HEAD (which Hono routes here) answers its headers from a head() alone.
+  .get('/r2/:key{.+}', async (c) => {
+    const key = c.req.param('key')
+    const bucket = c.env.ARTIFACT_BUCKET
+    const head = c.req.method === 'HEAD'
+    const obj = head ? await bucket.head(key) : await bucket.get(key)
+    if (obj === null) throw new ApiError('NOT_FOUND', `no object at ${key}`)
+    const headers = new Headers({ etag: obj.httpEtag, 'content-length': String(obj.size) })
+    obj.writeHttpMetadata(headers)
+    return new Response(head ? null : (obj as R2ObjectBody).body, { headers })
   })
 
 async function timingSafeEqual(a: string, b: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Id } from './common'
+import { ModelMetadata } from './artifact-files'
 import { TenantConfig } from './artifacts'
 
 export const ExperimentVariant = z.object({
@@ -18,6 +19,24 @@ export const Experiment = z.object({
   variants: z.array(ExperimentVariant).min(1),
 })
 export type Experiment = z.infer<typeof Experiment>
+
+/** The hex SHA-256 of some bytes. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
+
+/**
+ * The edge model of a release: an object of the artifact bucket (R2) named by its content, and the feature schema
+ * and calibration it was checked against.
+ * @note The object is written before the manifest that names it, and never rewritten: `sha256` and `size_bytes`
+ * let a reader check what it fetched.
+ */
+export const EdgeModelRef = z.object({
+  /** Its key in the artifact bucket: `r2Keys.blob(tenant, sha256)`. */
+  key: z.string().min(1),
+  sha256: Sha256Hex,
+  size_bytes: z.number().int().positive(),
+  metadata: ModelMetadata,
+})
+export type EdgeModelRef = z.infer<typeof EdgeModelRef>
 
 /**
  * The release manifest: a small, immutable document the edge reads to find everything else.
@@ -43,6 +62,8 @@ export const Manifest = z
       segments: z.boolean(),
     }),
     experiments: z.array(Experiment).default([]),
+    /** The small ONNX model the edge may rescore with; absent when the release has none. */
+    edge_model: EdgeModelRef.optional(),
   })
   .meta({ id: 'Manifest' })
 export type Manifest = z.infer<typeof Manifest>

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Id, PRIVACY_MODES, type PrivacyMode } from '../contracts/common'
-import { kvKeys, redisKeys, subjectKey } from './store-keys'
+import { kvKeys, r2Keys, redisKeys, subjectKey } from './store-keys'
 
 /** Ids as the contracts accept them (letters, digits and . _ ~ @ + = -). */
 const arbId = fc.stringMatching(/^[A-Za-z0-9._~@+=-]{1,12}$/).filter((s) => Id.safeParse(s).success)
@@ -138,6 +138,27 @@ describe('store keys', () => {
   it('keeps the API-key index and the kill switches outside every tenant', () => {
     expect(kvKeys.apiKey('ab12').startsWith('t:')).toBe(false)
     expect(redisKeys.killSwitches().startsWith('t:')).toBe(false)
+  })
+})
+
+describe('r2Keys', () => {
+  const arbSha = fc.stringMatching(/^[0-9a-f]{64}$/)
+
+  it('names a blob by tenant and content only, under `t/<tenant>/`, and never across tenants', () => {
+    fc.assert(
+      fc.property(arbId, arbId, arbSha, arbSha, (ta, tb, sa, sb) => {
+        const a = r2Keys.blob(ta, sa)
+        expect(a).toBe(`t/${ta}/blobs/${sa}`)
+        expect(a.startsWith(`t/${ta}/`)).toBe(true)
+        expect(a === r2Keys.blob(tb, sb)).toBe(ta === tb && sa === sb)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses anything but a lowercase hex SHA-256', () => {
+    for (const bad of ['', 'abc', 'A'.repeat(64), `${'a'.repeat(63)}/`, '../x'])
+      expect(() => r2Keys.blob('acme', bad)).toThrow(/not a hex SHA-256/)
   })
 })
 

@@ -1,7 +1,7 @@
 import type { PrivacyMode } from '../contracts/common'
 
 /**
- * Typed keys of the edge store (Workers KV) and of user state (Upstash Redis).
+ * Typed keys of the edge store (Workers KV; R2 for large blobs) and of user state (Upstash Redis).
  * @note Every key of tenant data starts with the tenant, and names every dimension that changes its value:
  * release (immutable per release), surface, experiment variant (slate family) and privacy mode.
  * Only the API-key index precedes the tenant: the key is what decides the tenant.
@@ -36,6 +36,19 @@ export const kvKeys = {
   ) => `t:${t}:r:${release}:segment:${surface}:${variant}:${mode}:${segment}`,
   popular: (t: string, release: string, surface: string, variant: string) =>
     `t:${t}:r:${release}:popular:${surface}:${variant}:non_personalized`,
+} as const
+
+/**
+ * Keys of the artifact bucket (R2): large blobs named by the SHA-256 of their bytes, so one object serves every
+ * release that uses it and a publish never rewrites what a live release reads.
+ * @note They start with `t/<tenant>/` (R2 keys are paths), as KV keys of tenant data start with `t:<tenant>:`.
+ */
+export const r2Keys = {
+  /** A blob (the edge model) by the lowercase hex SHA-256 of its bytes. */
+  blob: (tenant: string, sha256: string) => {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a hex SHA-256: ${sha256}`)
+    return `t/${tenant}/blobs/${sha256}`
+  },
 } as const
 
 /** Default slate family when no experiment overrides it. */

@@ -1,7 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { UserSlatePage, type Slate } from '../contracts/artifacts'
-import { kvKeys } from '../keys/store-keys'
+import { ModelMetadata } from '../contracts/artifact-files'
+import { Manifest } from '../contracts/manifest'
+import { kvKeys, r2Keys } from '../keys/store-keys'
 import { shardOf } from '../util/hash'
 import { planRelease, type ReleaseSpec } from './plan'
 
@@ -97,5 +99,33 @@ describe('planRelease', () => {
     expect(plan.manifest.value.catalog_shards).toBe(8)
     const ids = shards.flatMap((s) => Object.keys((s.value as { items: object }).items))
     expect(ids.sort()).toEqual(Object.keys(catalog).sort())
+  })
+
+  it('names the edge model in the manifest by its content key, and lists it among the R2 writes', () => {
+    const sha256 = 'ab'.repeat(32)
+    const metadata = {
+      feature_schema: {
+        features: ['a', 'b'],
+        inputs: [{ name: 'features', dims: [-1, 2] }],
+        outputs: [{ name: 'score', dims: [-1, 1] }],
+      },
+    }
+    const plan = planRelease(spec({ edge_model: { sha256, size_bytes: 123, metadata } }))
+    const key = r2Keys.blob('t1', sha256)
+    expect(plan.r2).toEqual([{ key, sha256, size_bytes: 123 }])
+    expect(plan.manifest.value.edge_model).toEqual({
+      key,
+      sha256,
+      size_bytes: 123,
+      metadata: ModelMetadata.parse(metadata),
+    })
+    // What the planner writes is what the edge's reader accepts.
+    expect(Manifest.parse(JSON.parse(JSON.stringify(plan.manifest.value)))).toEqual(
+      plan.manifest.value,
+    )
+
+    const none = planRelease(spec())
+    expect(none.r2).toEqual([])
+    expect('edge_model' in none.manifest.value).toBe(false)
   })
 })

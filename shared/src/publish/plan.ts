@@ -6,9 +6,10 @@ import {
   type RuleBundles,
   type Slate as SlateT,
 } from '../contracts/artifacts'
+import { ModelMetadata } from '../contracts/artifact-files'
 import type { PrivacyMode } from '../contracts/common'
 import type { Experiment, Manifest, ManifestPointer } from '../contracts/manifest'
-import { BASE_VARIANT, kvKeys } from '../keys/store-keys'
+import { BASE_VARIANT, kvKeys, r2Keys } from '../keys/store-keys'
 import { shardOf } from '../util/hash'
 
 /** Everything one release puts in the edge store. */
@@ -39,6 +40,8 @@ export interface ReleaseSpec {
     slate: SlateT
   }>
   experiments?: Experiment[]
+  /** The edge model: its bytes go to the artifact bucket (R2) by content; the manifest names them. */
+  edge_model?: { sha256: string; size_bytes: number; metadata: z.input<typeof ModelMetadata> }
 }
 
 export interface KvWrite {
@@ -46,9 +49,14 @@ export interface KvWrite {
   value: unknown
 }
 
-/** The writes of a publish, in order: every release-versioned blob, then the manifest, then the pointer. */
+/**
+ * The writes of a publish, in order: every release-versioned blob and every artifact-bucket object the manifest
+ * names, then the manifest, then the pointer.
+ */
 export interface PublishPlan {
   blobs: KvWrite[]
+  /** Objects of the artifact bucket (R2) the manifest names; each must be stored before the manifest is written. */
+  r2: Array<{ key: string; sha256: string; size_bytes: number }>
   manifest: KvWrite & { value: Manifest }
   pointer: KvWrite & { value: ManifestPointer }
 }
@@ -112,8 +120,18 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
     },
     experiments: spec.experiments ?? [],
   }
+  const edgeModel = spec.edge_model && {
+    key: r2Keys.blob(tenant, spec.edge_model.sha256),
+    sha256: spec.edge_model.sha256,
+    size_bytes: spec.edge_model.size_bytes,
+    metadata: ModelMetadata.parse(spec.edge_model.metadata),
+  }
+  if (edgeModel) manifest.edge_model = edgeModel
   return {
     blobs,
+    r2: edgeModel
+      ? [{ key: edgeModel.key, sha256: edgeModel.sha256, size_bytes: edgeModel.size_bytes }]
+      : [],
     manifest: { key: kvKeys.manifest(tenant, release), value: manifest },
     pointer: { key: kvKeys.pointer(tenant), value: { release, updated_at: spec.created_at } },
   }
