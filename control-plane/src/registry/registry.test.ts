@@ -9,6 +9,7 @@ import { auditLog, catalogItems, surfaces, tenants, tombstones } from '../db/sch
 import { buildMlp } from '../model/mlp'
 import { exportMlpToOnnx } from '../model/onnx-export'
 import { checkModel } from '../model/probe'
+import { publishRelease } from '../publish/publish'
 import { assembleRelease, type AssembleDeps } from '../release/assemble'
 import { LocalBlobStore, sha256Hex } from './blob-store'
 import { listVersions, registerArtifact } from './register'
@@ -160,7 +161,7 @@ describe('artifact registry and gates (PGlite in memory, blobs in a temp dir)', 
     expect(r.ok).toBe(true)
     if (!r.ok) return
     const { spec } = r.value
-    expect(spec.release).toMatch(/^r-20260102-030405-[0-9a-f]{6}$/)
+    expect(spec.release).toMatch(/^r-20260102-030405-[0-9a-f]{10}$/)
     expect(spec.denylist).toEqual(['i3', 'i7', 'i9'])
     expect(r.value.folded).toEqual(['i3', 'i7'])
     expect(Object.keys(spec.catalog)).toHaveLength(10)
@@ -290,5 +291,45 @@ describe('artifact registry and gates (PGlite in memory, blobs in a temp dir)', 
       artifact: expect.stringMatching(/^model\/ranker@/),
       check: 'inputs',
     })
+  })
+
+  it('a retry after a crashed publish reuses the recorded release; other content gets another id', async () => {
+    const t = await tenant()
+    await basics(t)
+    const first = await assembleRelease(deps, {
+      tenant: t,
+      actor: op,
+      now: new Date('2026-03-01T00:00:00Z'),
+    })
+    expect(first.ok).toBe(true)
+    if (!first.ok) return
+    // Crash right after the release is recorded: nothing reaches the edge store.
+    const noEdge = {
+      putJson: async () => {
+        throw new Error('the edge store must not be written before the crash point')
+      },
+      getJson: async () => null,
+    }
+    const crashed = publishRelease(
+      {
+        db: h.db,
+        edge: noEdge,
+        faults: (step) => {
+          if (step === 'recorded') throw new Error('crash')
+        },
+      },
+      { spec: first.value.spec, actor: op, reason: 'crash' },
+    )
+    await expect(crashed).rejects.toThrow('crash')
+    const retry = await assembleRelease(deps, {
+      tenant: t,
+      actor: op,
+      now: new Date('2026-03-02T00:00:00Z'),
+    })
+    expect(retry.ok && retry.value.spec.release).toBe(first.value.spec.release)
+    expect(retry.ok && retry.value.spec.created_at).toBe('2026-03-01T00:00:00.000Z')
+    await register(t, 'denylist' as never, 'deny', { items: ['i1'] })
+    const other = await assembleRelease(deps, { tenant: t, actor: op })
+    expect(other.ok && other.value.spec.release).not.toBe(first.value.spec.release)
   })
 })

@@ -8,10 +8,11 @@ import {
   type ReleaseSpec,
   type Result,
 } from '@recsys/shared'
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq, like } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { Actor } from '../audit/write'
-import { catalogItems, experiments, surfaces, tenants } from '../db/schema/index'
+import { catalogItems, experiments, releases, surfaces, tenants } from '../db/schema/index'
+import { canonical } from '../publish/publish'
 import type { EdgeBlob } from '../publish/release-blobs'
 import { sha256Hex } from '../registry/blob-store'
 import type { GateFailure } from '../registry/gate-failure'
@@ -167,14 +168,24 @@ export async function assembleRelease(
     })
 
   const folded = await unfoldedTombstones(deps, input.tenant)
+  const tombstones = [...ctx.tombstoned.keys()].sort()
+  const exps = await activeExperiments(deps, input.tenant)
+  const naming = input.release
+    ? { release: input.release, now }
+    : await defaultRelease(deps, input.tenant, now, {
+        versions: chosen.map((v) => `${v.kind}/${v.name}@${v.sha256}`),
+        tombstones,
+        experiments: exps,
+        config: config.data,
+      })
   const spec = toSpec(parsed, {
     tenant: input.tenant,
     config: config.data,
     catalog,
-    tombstones: [...ctx.tombstoned.keys()],
-    experiments: await activeExperiments(deps, input.tenant),
-    now,
-    release: input.release ?? defaultReleaseId(now, chosen),
+    tombstones,
+    experiments: exps,
+    now: naming.now,
+    release: naming.release,
   })
   return ok({
     spec,
@@ -303,12 +314,27 @@ async function activeExperiments(deps: RegistryDeps, tenant: string) {
     .map((r) => Experiment.parse({ id: r.id, ...r.definition }))
 }
 
-const defaultReleaseId = (now: Date, versions: VersionInfo[]) => {
+/**
+ * The default release id: `r-<UTC stamp>-<hash of the content>`. Content is every chosen version, the tombstones,
+ * the experiments and the tenant config, so assembling the same content again (a retry after a crashed publish)
+ * finds the recorded release and reuses its id and creation time: the manifest is identical and the publish
+ * completes that release instead of starting another.
+ */
+async function defaultRelease(
+  deps: RegistryDeps,
+  tenant: string,
+  now: Date,
+  content: unknown,
+): Promise<{ release: string; now: Date }> {
+  const hash = sha256Hex(canonical(content)).slice(0, 10)
+  const [existing] = await deps.db
+    .select({ id: releases.id, manifest: releases.manifest })
+    .from(releases)
+    .where(and(eq(releases.tenant_id, tenant), like(releases.id, `r-%-${hash}`)))
+    .limit(1)
+  if (existing) return { release: existing.id, now: new Date(String(existing.manifest.created_at)) }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
-  const h = versions.map((v) => v.sha256.slice(0, 8)).join('')
-  let x = 0
-  for (let i = 0; i < h.length; i++) x = (x * 31 + h.charCodeAt(i)) >>> 0
-  return `r-${stamp}-${x.toString(16).padStart(8, '0').slice(0, 6)}`
+  return { release: `r-${stamp}-${hash}`, now }
 }
 
 function toSpec(
