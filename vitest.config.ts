@@ -33,6 +33,9 @@ export default defineConfig({
         },
       },
       {
+        test: { name: 'gpu-scorer', include: ['gpu-scorer/src/**/*.test.ts'], environment: 'node' },
+      },
+      {
         test: {
           name: 'control-plane',
           include: ['control-plane/**/*.test.ts'],

@@ -1,0 +1,168 @@
+/**
+ * Micro-batching across concurrent requests (ARCHITECTURE §6): rows from many requests are packed into one
+ * inference call of at most `maxBatch` rows, flushed when full or `maxWaitMs` after the first waiting row.
+ * One batch runs at a time (the model session is the bottleneck); a request larger than `maxBatch` spans batches.
+ * The batcher keeps an estimate of its throughput so callers can tell, before queueing, whether a request would
+ * miss its deadline (the scorer then shrinks the request, or rejects it).
+ */
+export interface MicroBatcherOptions<I, O> {
+  maxBatch: number
+  maxWaitMs: number
+  /** Runs one batch: `rows` inputs in submission order, returns one output per row, in order. */
+  run: (rows: readonly I[]) => Promise<readonly O[]>
+  /** Observes each batch (size, ms) for metrics. */
+  onBatch?: (rows: number, ms: number) => void
+  now?: () => number
+}
+
+/** Thrown (rejected) when a request cannot finish before its deadline; nothing of it ran. */
+export class DeadlineExceededError extends Error {
+  constructor(
+    message: string,
+    readonly estimatedMs: number,
+  ) {
+    super(message)
+    this.name = 'DeadlineExceededError'
+  }
+}
+
+interface Pending<I, O> {
+  rows: readonly I[]
+  /** Outputs gathered so far (a request may span batches). */
+  out: O[]
+  /** Rows of this request already taken into a batch. */
+  taken: number
+  resolve: (o: O[]) => void
+  reject: (e: unknown) => void
+  failed: boolean
+}
+
+export class MicroBatcher<I, O> {
+  private readonly queue: Pending<I, O>[] = []
+  private queuedRows = 0
+  private running = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Exponentially weighted ms per row of recent batches, and a fixed cost per batch. */
+  private msPerRow = 0
+  private msPerBatch = 0
+  readonly stats = { batches: 0, rows: 0, shed: 0, maxQueueRows: 0 }
+  private readonly now: () => number
+
+  constructor(private readonly opts: MicroBatcherOptions<I, O>) {
+    if (!(opts.maxBatch >= 1)) throw new Error('maxBatch must be at least 1')
+    if (!(opts.maxWaitMs >= 0)) throw new Error('maxWaitMs must be at least 0')
+    this.now = opts.now ?? (() => performance.now())
+  }
+
+  /** Rows waiting (not yet in a running batch). */
+  get queueDepth(): number {
+    return this.queuedRows
+  }
+
+  /**
+   * Estimated ms until a request of `rows` rows would be scored, from the rows ahead of it and recent batch
+   * timings (0 before the first batch: no estimate yet).
+   */
+  estimateMs(rows: number): number {
+    const ahead = this.queuedRows + rows
+    const batches = Math.ceil(ahead / this.opts.maxBatch) + (this.running ? 1 : 0)
+    return batches * this.msPerBatch + ahead * this.msPerRow + this.opts.maxWaitMs
+  }
+
+  /**
+   * Scores `rows`; resolves with one output per row, in order. With `budgetMs`, rejects at once with
+   * {@link DeadlineExceededError} when the estimate says it would not finish within it.
+   */
+  submit(rows: readonly I[], budgetMs?: number): Promise<O[]> {
+    if (rows.length === 0) return Promise.resolve([])
+    if (budgetMs !== undefined && this.stats.batches > 0) {
+      const est = this.estimateMs(rows.length)
+      if (est > budgetMs) {
+        this.stats.shed++
+        return Promise.reject(
+          new DeadlineExceededError(
+            `would take ~${est.toFixed(1)} ms with ${this.queuedRows} rows queued; budget ${budgetMs} ms`,
+            est,
+          ),
+        )
+      }
+    }
+    return new Promise<O[]>((resolve, reject) => {
+      this.queue.push({ rows, out: [], taken: 0, resolve, reject, failed: false })
+      this.queuedRows += rows.length
+      this.stats.maxQueueRows = Math.max(this.stats.maxQueueRows, this.queuedRows)
+      this.schedule()
+    })
+  }
+
+  private schedule() {
+    if (this.running) return
+    if (this.queuedRows >= this.opts.maxBatch) {
+      this.clearTimer()
+      void this.runBatch()
+    } else if (!this.timer && this.queuedRows > 0)
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        if (!this.running && this.queuedRows > 0) void this.runBatch()
+      }, this.opts.maxWaitMs)
+  }
+
+  private clearTimer() {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private async runBatch() {
+    this.running = true
+    const parts: Array<{ p: Pending<I, O>; n: number }> = []
+    const rows: I[] = []
+    while (rows.length < this.opts.maxBatch && this.queue.length > 0) {
+      const p = this.queue[0]!
+      const n = Math.min(p.rows.length - p.taken, this.opts.maxBatch - rows.length)
+      for (let k = 0; k < n; k++) rows.push(p.rows[p.taken + k]!)
+      parts.push({ p, n })
+      p.taken += n
+      if (p.taken === p.rows.length) this.queue.shift()
+    }
+    this.queuedRows -= rows.length
+    const t0 = this.now()
+    try {
+      const out = await this.opts.run(rows)
+      if (out.length !== rows.length)
+        throw new Error(`the batch returned ${out.length} outputs for ${rows.length} rows`)
+      const ms = this.now() - t0
+      this.learn(rows.length, ms)
+      this.opts.onBatch?.(rows.length, ms)
+      let i = 0
+      for (const { p, n } of parts) {
+        for (let k = 0; k < n; k++) p.out.push(out[i + k]!)
+        i += n
+        if (!p.failed && p.out.length === p.rows.length) p.resolve(p.out)
+      }
+    } catch (e) {
+      for (const { p } of parts) {
+        if (p.failed) continue
+        p.failed = true
+        p.reject(e)
+        // Drop what is left of a failed request.
+        const at = this.queue.indexOf(p)
+        if (at >= 0) {
+          this.queue.splice(at, 1)
+          this.queuedRows -= p.rows.length - p.taken
+        }
+      }
+    } finally {
+      this.stats.batches++
+      this.stats.rows += rows.length
+      this.running = false
+      this.schedule()
+    }
+  }
+
+  private learn(rows: number, ms: number) {
+    const a = this.stats.batches === 0 ? 1 : 0.2
+    // Split the time into a per-batch part (a tenth, at least) and a per-row part.
+    this.msPerBatch = (1 - a) * this.msPerBatch + a * (ms * 0.1)
+    this.msPerRow = (1 - a) * this.msPerRow + a * ((ms * 0.9) / Math.max(1, rows))
+  }
+}
