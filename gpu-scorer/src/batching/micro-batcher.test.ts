@@ -52,7 +52,7 @@ describe('MicroBatcher', () => {
 
   it('a lone small request waits at most about maxWaitMs; a full batch goes at once', async () => {
     const { b } = doubling(4, 40)
-    let t0 = performance.now()
+    const t0 = performance.now()
     await b.submit([1])
     const lone = performance.now() - t0
     expect(lone).toBeGreaterThanOrEqual(35)
