@@ -1,9 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEdgeStack } from '../../test/edge-stack'
-import { startControlPlane, type ControlPlane } from '../server'
+import { openOperatorApi, until } from '../../test/operator-api'
 import { ROLE_CAPABILITIES, type Capability } from './auth'
 
 /**
@@ -24,97 +21,23 @@ export function operatorApiCases(
 ) {
   describe(`operator API with a real edge (${label})`, () => {
     let db: { url: string; drop?: () => Promise<void> }
-    let stack: Awaited<ReturnType<typeof startEdgeStack>>
-    let cp: ControlPlane
-    let dir: string
+    let h: Awaited<ReturnType<typeof openOperatorApi>>
+    let stack: typeof h.stack
+    let cp: typeof h.cp
     let admin: string
-    const tokens: Record<string, string> = {}
+    let tokens: Record<string, string>
+    let call: typeof h.call
     let apiKey = ''
-
-    const call = async (
-      token: string,
-      method: string,
-      p: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ) => {
-      const res = await fetch(`${cp.url}${p}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined || body instanceof Uint8Array || typeof body === 'string'
-            ? {}
-            : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        body:
-          body === undefined
-            ? undefined
-            : body instanceof Uint8Array || typeof body === 'string'
-              ? body
-              : enc(body),
-      })
-      const text = await res.text()
-      let json: any
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = text
-      }
-      return { status: res.status, json, text }
-    }
-    const recommend = async (user: string) => {
-      const res = await fetch(
-        `${stack.url}/v1/recommendations?surface=home_feed&user_id=${user}&limit=10`,
-        { headers: { authorization: `Bearer ${apiKey}` } },
-      )
-      const json = (await res.json()) as any
-      return {
-        status: res.status,
-        tier: json.metadata?.tier as string,
-        release: json.metadata?.release as string,
-        items: ((json.items ?? []) as any[]).map((i) => i.item_id as string),
-      }
-    }
-    /** Polls the edge until `done` holds; returns the milliseconds it took. */
-    const until = async (done: () => Promise<boolean>, limitMs = 10_000) => {
-      const t0 = performance.now()
-      while (performance.now() - t0 < limitMs) {
-        if (await done()) return performance.now() - t0
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      throw new Error(`not visible within ${limitMs} ms`)
-    }
+    const recommend = (user: string) => h.recommend(apiKey, user)
 
     beforeAll(async () => {
       db = await database()
-      stack = await startEdgeStack()
-      dir = await mkdtemp(path.join(tmpdir(), 'recsys-cp-'))
-      cp = await startControlPlane({
-        port: 0,
-        dataDir: dir,
-        databaseUrl: db.url,
-        redis: stack.redis,
-        edge: stack.edgeAdmin,
-        reconcileMs: 0,
-      })
-      admin = cp.adminToken!
-      for (const role of ['viewer', 'operator', 'sre'] as const) {
-        const r = await call(admin, 'POST', '/v1/operators', {
-          id: `${role}-${run}`,
-          role,
-          reason: 'test',
-        })
-        expect(r.status).toBe(201)
-        tokens[role] = r.json.token
-      }
-      tokens.admin = admin
+      h = await openOperatorApi(db.url, run)
+      ;({ stack, cp, admin, tokens, call } = h)
     }, 120_000)
     afterAll(async () => {
-      await cp?.close()
-      await stack?.stop()
+      await h?.close()
       await db?.drop?.()
-      if (dir) await rm(dir, { recursive: true, force: true })
     })
 
     it('bootstraps one admin, writes its token file, and refuses missing or unknown tokens', async () => {

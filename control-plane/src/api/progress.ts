@@ -1,13 +1,16 @@
+import type { Result } from '@recsys/shared'
 import type { Context } from 'hono'
 import { stream } from 'hono/streaming'
 import type { ApiEnv } from './context'
 import { envelopeCode, fail } from './errors'
 import { wantsProgress } from './openapi-helpers'
 
-/** What a long operation returns: its result, or an error with an envelope code. */
-export type LongResult =
-  | { ok: true; status: 200 | 201; value: unknown }
-  | { ok: false; code: string; message: string; details?: unknown }
+/** How a long operation fails: a service code (mapped onto the envelope), a message, details for the client. */
+export interface LongError {
+  code: string
+  message: string
+  details?: unknown
+}
 
 /**
  * Runs a long operation. With `Accept: application/x-ndjson` the client gets one `{"progress": "..."}` line per
@@ -15,11 +18,14 @@ export type LongResult =
  */
 export function runLong(
   c: Context<ApiEnv>,
-  op: (progress: (msg: string) => void) => Promise<LongResult>,
+  status: 200 | 201,
+  op: (progress: (msg: string) => void) => Promise<Result<unknown, LongError>>,
 ): Response | Promise<Response> {
   if (!wantsProgress(c.req.header('accept')))
     return op(() => undefined).then((r) =>
-      r.ok ? c.json(r.value as object, r.status) : fail(c, r.code, r.message, r.details),
+      r.ok
+        ? c.json(r.value as object, status)
+        : fail(c, r.error.code, r.error.message, r.error.details),
     )
   c.header('content-type', 'application/x-ndjson')
   return stream(c, async (s) => {
@@ -35,10 +41,10 @@ export function runLong(
       else
         await line({
           error: {
-            code: envelopeCode(r.code),
-            message: r.message,
+            code: envelopeCode(r.error.code),
+            message: r.error.message,
             request_id: c.var.request_id,
-            details: r.details,
+            details: r.error.details,
           },
         })
     } catch (e) {

@@ -1,9 +1,8 @@
 import { err, ok, type ArtifactKind, type Result } from '@recsys/shared'
-import { asc, eq } from 'drizzle-orm'
 import type { Actor } from '../audit/write'
 import { importCatalog } from '../catalog/service'
-import { surfaces, tenants } from '../db/schema/index'
 import { registerArtifact } from '../registry/register'
+import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
 import type { Dataset } from './dataset'
@@ -51,13 +50,8 @@ export async function runPipeline(
   const t0 = performance.now()
   const say = deps.progress ?? (() => undefined)
   const { db } = deps
-  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
-  if (!tenant) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
-  const surfaceRows = await db
-    .select()
-    .from(surfaces)
-    .where(eq(surfaces.tenant_id, input.tenant))
-    .orderBy(asc(surfaces.id))
+  const config = await loadTenantConfig(db, input.tenant)
+  if (!config.ok) return config
 
   const seed = input.seed ?? 42
   say(`generating the synthetic dataset (seed ${seed})`)
@@ -91,7 +85,7 @@ export async function runPipeline(
   }
   say('computing artifacts (popular, segments, item-to-item slates, neighbours, trending)')
   const files = simpleArtifacts(servable, {
-    surfaces: surfaceRows.map((s) => ({ id: s.id, kind: s.kind })),
+    surfaces: config.value.surfaces,
     now: SYNTHETIC_START,
     version: `synthetic-${seed}`,
   })

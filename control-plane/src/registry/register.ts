@@ -1,5 +1,5 @@
 import { Id, err, ok, type ArtifactKind, type Result } from '@recsys/shared'
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, like, type SQL } from 'drizzle-orm'
 import { writeAudit, type Actor } from '../audit/write'
 import type { Database } from '../db/client'
 import { artifacts, artifactVersions, tenants } from '../db/schema/index'
@@ -62,8 +62,8 @@ export async function registerArtifact(
   const [tenant] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
   if (!tenant) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
   const metadata = input.metadata ?? {}
-  const blob = await blobs.put(input.bytes)
-  const label = versionLabel(input.kind, input.name, blob.sha256)
+  // The schema gate first: bytes it refuses are never stored.
+  const label = versionLabel(input.kind, input.name, sha256Hex(input.bytes))
   const parsed = parseArtifact(label, input.kind, input.bytes, metadata)
   if (!parsed.ok)
     return err({
@@ -71,6 +71,7 @@ export async function registerArtifact(
       message: `${label} failed the schema gate: ${parsed.error.message}`,
       gate: parsed.error,
     })
+  const blob = await blobs.put(input.bytes)
 
   return db.transaction(async (tx) => {
     await tx
@@ -134,11 +135,12 @@ function contentVersion(bytesSha: string, metadata: Record<string, unknown>): st
 /** Versions of a tenant's artifacts, newest first, optionally of one kind or name. */
 export async function listVersions(
   db: Database,
-  q: { tenant: string; kind?: ArtifactKind; name?: string; limit?: number },
+  q: { tenant: string; kind?: ArtifactKind; name?: string; limit?: number; where?: SQL },
 ): Promise<VersionInfo[]> {
   const conds = [eq(artifacts.tenant_id, q.tenant)]
   if (q.kind) conds.push(eq(artifacts.kind, q.kind))
   if (q.name) conds.push(eq(artifacts.name, q.name))
+  if (q.where) conds.push(q.where)
   const rows = await db
     .select({ v: artifactVersions, a: artifacts })
     .from(artifactVersions)
@@ -155,9 +157,13 @@ export async function findVersion(
   tenant: string,
   ref: string,
 ): Promise<VersionInfo | undefined> {
-  const all = await listVersions(db, { tenant, limit: 100_000 })
-  if (/^\d+$/.test(ref)) return all.find((v) => v.id === Number(ref))
-  if (ref.length < 8) return undefined
-  const hits = all.filter((v) => v.sha256.startsWith(ref))
+  if (/^\d+$/.test(ref))
+    return (await listVersions(db, { tenant, where: eq(artifactVersions.id, Number(ref)) }))[0]
+  if (!/^[0-9a-f]{8,64}$/.test(ref)) return undefined
+  const hits = await listVersions(db, {
+    tenant,
+    where: like(artifactVersions.sha256, `${ref}%`),
+    limit: 2,
+  })
   return hits.length === 1 ? hits[0] : undefined
 }

@@ -1,6 +1,5 @@
 import {
   Experiment,
-  TenantConfig,
   err,
   ok,
   type ArtifactKind,
@@ -11,7 +10,7 @@ import {
 import { and, asc, eq, like } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { Actor } from '../audit/write'
-import { catalogItems, experiments, releases, surfaces, tenants } from '../db/schema/index'
+import { catalogItems, experiments, releases } from '../db/schema/index'
 import { canonical } from '../publish/publish'
 import type { EdgeBlob } from '../publish/release-blobs'
 import { sha256Hex } from '../registry/blob-store'
@@ -23,6 +22,8 @@ import {
   type ModelCheck,
 } from '../registry/gates'
 import { parseArtifact, type ParsedArtifact } from '../registry/parse'
+import { crossChecks } from './cross-checks'
+import { toSpec } from './to-spec'
 import {
   findVersion,
   listVersions,
@@ -31,6 +32,7 @@ import {
   type RegistryDeps,
   type VersionInfo,
 } from '../registry/register'
+import { loadTenantConfig } from '../tenants/service'
 import { listTombstones, unfoldedTombstones } from '../tombstones/service'
 
 export interface AssembleDeps extends RegistryDeps {
@@ -78,13 +80,6 @@ const SCORER_KINDS = new Set<ArtifactKind>([
 ])
 /** ONNX has no registered media type; its bytes go to R2 as opaque binary. */
 const ONNX_CONTENT_TYPE = 'application/octet-stream'
-const SINGLE_KINDS = new Set<ArtifactKind>([
-  'model',
-  'edge_model',
-  'index',
-  'trending',
-  'neighbors',
-])
 
 /**
  * Builds a release from the registry: snapshots the catalog into a `catalog` artifact, picks the versions, runs
@@ -98,30 +93,13 @@ export async function assembleRelease(
   const { db } = deps
   const say = deps.progress ?? (() => undefined)
   const now = input.now ?? new Date()
-  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
-  if (!tenant) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
-  const surfaceRows = await db
-    .select()
-    .from(surfaces)
-    .where(eq(surfaces.tenant_id, input.tenant))
-    .orderBy(asc(surfaces.id))
-  const config = TenantConfig.safeParse({
-    tenant: tenant.id,
-    consent_default: tenant.consent_default,
-    surfaces: surfaceRows.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      deadline_ms: s.deadline_ms,
-      rules: s.rules,
-    })),
-  })
-  if (!config.success)
-    return err({ code: 'BAD_REQUEST', message: `tenant ${tenant.id} has no valid surfaces` })
+  const config = await loadTenantConfig(db, input.tenant)
+  if (!config.ok) return config
 
   say('snapshotting the catalog')
   const catalog = await catalogSnapshot(deps, input.tenant)
   if (Object.keys(catalog).length === 0)
-    return err({ code: 'BAD_REQUEST', message: `tenant ${tenant.id} has an empty catalog` })
+    return err({ code: 'BAD_REQUEST', message: `tenant ${input.tenant} has an empty catalog` })
   const snap = await registerArtifact(deps, {
     tenant: input.tenant,
     kind: 'catalog',
@@ -140,7 +118,7 @@ export async function assembleRelease(
   const ctx: GateContext = {
     catalog: new Set(Object.keys(catalog)),
     tombstoned: new Map(tombstoneRows.map((t) => [t.item_id, t.created_at])),
-    surfaces: config.data.surfaces,
+    surfaces: config.value.surfaces,
     slate: input.slate_bounds ?? DEFAULT_SLATE_BOUNDS,
     modelCheck: deps.modelCheck,
   }
@@ -159,7 +137,7 @@ export async function assembleRelease(
     failures.push(...(await checkArtifact(label, p.value, ctx, v.created_at)))
     parsed.push({ v, a: p.value })
   }
-  failures.push(...crossChecks(parsed, config.data))
+  failures.push(...crossChecks(parsed, config.value))
   if (failures.length)
     return err({
       code: 'GATE_FAILED',
@@ -176,11 +154,11 @@ export async function assembleRelease(
         versions: chosen.map((v) => `${v.kind}/${v.name}@${v.sha256}`),
         tombstones,
         experiments: exps,
-        config: config.data,
+        config: config.value,
       })
   const spec = toSpec(parsed, {
     tenant: input.tenant,
-    config: config.data,
+    config: config.value,
     catalog,
     tombstones,
     experiments: exps,
@@ -247,66 +225,6 @@ async function pickVersions(
   return ok([...newest.values()].sort((a, b) => a.id - b.id))
 }
 
-/** Checks across artifacts: one bundle per rule id, every surface has its rules and a fallback list. */
-function crossChecks(
-  parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
-  config: TenantConfig,
-): GateFailure[] {
-  const out: GateFailure[] = []
-  const fail = (check: string, message: string, offending: string[]) =>
-    out.push({
-      artifact: 'release',
-      check,
-      message,
-      offending: offending.slice(0, 20),
-      count: offending.length,
-    })
-  const kinds = (k: ArtifactKind) => parsed.filter((p) => p.a.kind === k)
-  for (const k of SINGLE_KINDS) {
-    const many = kinds(k)
-    if (many.length > 1)
-      fail(
-        'ambiguous',
-        `more than one ${k} artifact: pick one version of each`,
-        many.map((p) => p.v.name),
-      )
-  }
-  const bundles = new Map<string, string>()
-  for (const p of kinds('rules'))
-    if (p.a.kind === 'rules')
-      for (const id of Object.keys(p.a.file)) {
-        if (bundles.has(id)) fail('duplicate_rules', 'rule bundles defined twice', [id])
-        bundles.set(id, p.v.name)
-      }
-  const missingRules = config.surfaces.filter((s) => !bundles.has(s.rules))
-  if (missingRules.length)
-    fail(
-      'missing_rules',
-      'surfaces whose rule bundle no rules artifact defines',
-      missingRules.map((s) => `${s.id}: ${s.rules}`),
-    )
-  const fallbackFor = new Map<string, string>()
-  const twice: string[] = []
-  for (const p of kinds('fallback'))
-    if (p.a.kind === 'fallback')
-      for (const l of p.a.file.lists) {
-        const key = `${l.surface}/${l.variant ?? ''}`
-        const first = fallbackFor.get(key)
-        if (first) twice.push(`${key} in ${first} and ${p.v.name}`)
-        fallbackFor.set(key, p.v.name)
-      }
-  if (twice.length)
-    fail('duplicate_fallback', 'fallback lists given by two artifacts: pick one version', twice)
-  const noFallback = config.surfaces.filter((s) => !fallbackFor.has(`${s.id}/`))
-  if (noFallback.length)
-    fail(
-      'missing_fallback',
-      'surfaces without a fallback list',
-      noFallback.map((s) => s.id),
-    )
-  return out
-}
-
 async function activeExperiments(deps: RegistryDeps, tenant: string) {
   const rows = await deps.db.select().from(experiments).where(eq(experiments.tenant_id, tenant))
   return rows
@@ -335,77 +253,4 @@ async function defaultRelease(
   if (existing) return { release: existing.id, now: new Date(String(existing.manifest.created_at)) }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
   return { release: `r-${stamp}-${hash}`, now }
-}
-
-function toSpec(
-  parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
-  c: {
-    tenant: string
-    release: string
-    config: TenantConfig
-    catalog: ReleaseSpec['catalog']
-    tombstones: string[]
-    experiments: ReleaseSpec['experiments']
-    now: Date
-  },
-): ReleaseSpec {
-  const denylist = new Set<string>(c.tombstones)
-  const rules: ReleaseSpec['rules'] = {}
-  const popular: ReleaseSpec['popular'] = []
-  const user_slates: NonNullable<ReleaseSpec['user_slates']> = []
-  const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
-  const segments: NonNullable<ReleaseSpec['segments']> = []
-  let model_version = 'none'
-  let edge_model: ReleaseSpec['edge_model']
-  const rulesVersions: string[] = []
-  for (const { v, a } of parsed)
-    switch (a.kind) {
-      case 'denylist':
-        for (const id of a.file.items) denylist.add(id)
-        break
-      case 'rules':
-        Object.assign(rules, a.file)
-        rulesVersions.push(`${v.name}@${v.sha256.slice(0, 12)}`)
-        break
-      case 'fallback':
-        for (const l of a.file.lists)
-          popular.push({ surface: l.surface, variant: l.variant, slate: l.slate })
-        break
-      case 'slates':
-        for (const l of a.lines)
-          if (l.type === 'user') user_slates.push(l)
-          else if (l.type === 'anchored') anchored_slates.push(l)
-          else segments.push(l)
-        break
-      case 'model':
-        model_version = `${v.name}@${v.sha256.slice(0, 12)}`
-        break
-      case 'edge_model':
-        // Named by the SHA-256 of its bytes (not the version id, which also hashes the metadata).
-        edge_model = {
-          sha256: sha256Hex(a.bytes),
-          size_bytes: a.bytes.byteLength,
-          metadata: a.metadata,
-        }
-        break
-      default:
-        break
-    }
-  return {
-    tenant: c.tenant,
-    release: c.release,
-    created_at: c.now.toISOString(),
-    model_version,
-    rules_version: rulesVersions.join('+'),
-    config: c.config,
-    catalog: c.catalog,
-    denylist: [...denylist].sort(),
-    rules,
-    popular,
-    user_slates,
-    anchored_slates,
-    segments,
-    experiments: c.experiments,
-    ...(edge_model ? { edge_model } : {}),
-  }
 }

@@ -3,6 +3,7 @@ import {
   Id,
   KeyPermission,
   PrivacyMode,
+  TenantConfig,
   err,
   kvKeys,
   ok,
@@ -265,4 +266,31 @@ export async function ensureApiKey(
   await deps.db.transaction((tx) => insertKey(tx, input, key))
   await pushKey(deps.edge, input.tenant, key, false)
   return ok({ key_id: key.key_id, created: true })
+}
+
+/** A tenant's serving config (surfaces with their kind, deadline and rules; consent default), as releases carry it. */
+export async function loadTenantConfig(
+  db: Database,
+  tenant: string,
+): Promise<Result<TenantConfig, { code: 'NOT_FOUND' | 'BAD_REQUEST'; message: string }>> {
+  const [t] = await db.select().from(tenants).where(eq(tenants.id, tenant))
+  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${tenant} does not exist` })
+  const rows = await db
+    .select()
+    .from(surfaces)
+    .where(eq(surfaces.tenant_id, tenant))
+    .orderBy(asc(surfaces.id))
+  const config = TenantConfig.safeParse({
+    tenant: t.id,
+    consent_default: t.consent_default,
+    surfaces: rows.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      deadline_ms: s.deadline_ms,
+      rules: s.rules,
+    })),
+  })
+  if (!config.success)
+    return err({ code: 'BAD_REQUEST', message: `tenant ${tenant} has no valid surfaces` })
+  return ok(config.data)
 }

@@ -34,8 +34,8 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>().openapi(
     },
   }),
   (c) =>
-    runLong(c, async (progress) => {
-      const r = await runPipeline(
+    runLong(c, 200, (progress) =>
+      runPipeline(
         { ...c.var.services, progress },
         {
           ...c.req.valid('json'),
@@ -43,9 +43,6 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>().openapi(
           actor: c.var.actor,
           request_id: c.var.request_id,
         },
-      )
-      return r.ok
-        ? { ok: true, status: 200, value: r.value }
-        : { ok: false, code: r.error.code, message: r.error.message, details: r.error.details }
-    }) as never,
+      ),
+    ) as never,
 )

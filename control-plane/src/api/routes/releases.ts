@@ -1,3 +1,4 @@
+import { err } from '@recsys/shared'
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { rollbackRelease } from '../../publish/publish'
@@ -38,7 +39,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
       responses: { 201: json(Any, 'Published (or, with dry_run, checked)'), ...errorResponses },
     }),
     (c) =>
-      runLong(c, async (progress) => {
+      runLong(c, 201, async (progress) => {
         const r = await publishFromRegistry(
           { ...c.var.services, progress },
           {
@@ -48,9 +49,8 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
             request_id: c.var.request_id,
           },
         )
-        return r.ok
-          ? { ok: true, status: 201, value: r.value }
-          : { ok: false, code: r.error.code, message: r.error.message, details: r.error.failures }
+        // Gate failures are the error's details on the wire.
+        return r.ok ? r : err({ ...r.error, details: r.error.failures })
       }) as never,
   )
   .openapi(

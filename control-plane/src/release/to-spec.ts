@@ -1,0 +1,81 @@
+import type { ReleaseSpec, TenantConfig } from '@recsys/shared'
+import { sha256Hex } from '../registry/blob-store'
+import type { ParsedArtifact } from '../registry/parse'
+import type { VersionInfo } from '../registry/register'
+
+/**
+ * The ReleaseSpec of checked artifacts: denylists (with every tombstone) merged, rule bundles merged, fallback lists
+ * as popular lists, slates split by type, the model version and the edge model named.
+ */
+export function toSpec(
+  parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
+  c: {
+    tenant: string
+    release: string
+    config: TenantConfig
+    catalog: ReleaseSpec['catalog']
+    tombstones: string[]
+    experiments: ReleaseSpec['experiments']
+    now: Date
+  },
+): ReleaseSpec {
+  const denylist = new Set<string>(c.tombstones)
+  const rules: ReleaseSpec['rules'] = {}
+  const popular: ReleaseSpec['popular'] = []
+  const user_slates: NonNullable<ReleaseSpec['user_slates']> = []
+  const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
+  const segments: NonNullable<ReleaseSpec['segments']> = []
+  let model_version = 'none'
+  let edge_model: ReleaseSpec['edge_model']
+  const rulesVersions: string[] = []
+  for (const { v, a } of parsed)
+    switch (a.kind) {
+      case 'denylist':
+        for (const id of a.file.items) denylist.add(id)
+        break
+      case 'rules':
+        Object.assign(rules, a.file)
+        rulesVersions.push(`${v.name}@${v.sha256.slice(0, 12)}`)
+        break
+      case 'fallback':
+        for (const l of a.file.lists)
+          popular.push({ surface: l.surface, variant: l.variant, slate: l.slate })
+        break
+      case 'slates':
+        for (const l of a.lines)
+          if (l.type === 'user') user_slates.push(l)
+          else if (l.type === 'anchored') anchored_slates.push(l)
+          else segments.push(l)
+        break
+      case 'model':
+        model_version = `${v.name}@${v.sha256.slice(0, 12)}`
+        break
+      case 'edge_model':
+        // Named by the SHA-256 of its bytes (not the version id, which also hashes the metadata).
+        edge_model = {
+          sha256: sha256Hex(a.bytes),
+          size_bytes: a.bytes.byteLength,
+          metadata: a.metadata,
+        }
+        break
+      default:
+        break
+    }
+  return {
+    tenant: c.tenant,
+    release: c.release,
+    created_at: c.now.toISOString(),
+    model_version,
+    rules_version: rulesVersions.join('+'),
+    config: c.config,
+    catalog: c.catalog,
+    denylist: [...denylist].sort(),
+    rules,
+    popular,
+    user_slates,
+    anchored_slates,
+    segments,
+    experiments: c.experiments,
+    ...(edge_model ? { edge_model } : {}),
+  }
+}
