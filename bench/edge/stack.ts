@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { kvKeys } from '@recsys/shared'
+import { kvKeys, type UserSlatePage } from '@recsys/shared'
 import { startGateway } from '../../dev/src/gateway/server'
 import { freePort } from '../../dev/src/net/free-port'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
@@ -66,7 +66,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       entries: [...blobs, pointer, { key: kvKeys.apiKey(hash), value: keyRecord }],
     })
     const floorState = path.join(state, 'floor')
-    const floorValue = blobs.find((b) => b.key.includes(':user:user-0'))!.value
+    // One user's slate, as the edge would read it if slates were stored one per user.
+    const page = blobs.find((b) => b.key.includes(':personalized:page:'))!.value as UserSlatePage
+    const [floorValue] = Object.values(page.users)
     await putLocalKv({
       config: path.join(root, 'bench/edge/floor/wrangler.toml'),
       binding: 'EDGE_KV',
