@@ -13,7 +13,7 @@ import { markFolded } from '../tombstones/service'
 import type { EdgeBlobWriter } from './edge-blobs'
 import type { EdgeStoreWriter } from './edge-store'
 import { checkEdgeBlobs, writeEdgeBlobs, type EdgeBlob } from './release-blobs'
-import type { ScorerFile, ScorerStoreWriter } from './scorer-store'
+import { LocalScorerStore, type ScorerFileSource, type ScorerStoreWriter } from './scorer-store'
 
 /** The steps of a publish, in order; a fault hook may fail after any of them (crash injection in tests). */
 export const PUBLISH_STEPS = [
@@ -72,7 +72,7 @@ export async function publishRelease(
     artifact_versions?: number[]
     /** Tombstones its denylist folds in (marked folded when the release is recorded). */
     folded?: string[]
-    scorer_files?: ScorerFile[]
+    scorer_files?: ScorerFileSource[]
     /** Bytes of the artifact-bucket objects the manifest names, unless already stored there. */
     edge_blobs?: EdgeBlob[]
   },
@@ -131,7 +131,15 @@ export async function publishRelease(
   await deps.scorer?.putManifest({
     tenant: spec.tenant,
     release: spec.release,
-    files: scorerFiles.map((f) => ({ ...f, path: `blobs/${f.sha256}` })),
+    model_version: spec.model_version,
+    denylist: [...new Set(spec.denylist)],
+    surfaces: spec.config.surfaces,
+    files: scorerFiles.map((f) => ({
+      kind: f.kind,
+      name: f.name,
+      sha256: f.sha256,
+      path: LocalScorerStore.blobPath(f),
+    })),
   })
   await deps.faults?.('manifest_written')
 

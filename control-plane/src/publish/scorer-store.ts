@@ -1,21 +1,15 @@
 import { mkdir, readFile, rename, writeFile, copyFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { ArtifactKind } from '@recsys/shared'
+import type { ArtifactKind, ScorerReleaseManifest } from '@recsys/shared'
+import type { z } from 'zod'
 import type { LocalBlobStore } from '../registry/blob-store'
 
-/** One scorer-side artifact of a release (model, edge model, index, neighbors, trending). */
-export interface ScorerFile {
+/** One scorer-side artifact of a release (model, edge model, index, neighbors, trending, catalog, fallback). */
+export interface ScorerFileSource {
   kind: ArtifactKind
   name: string
   sha256: string
   storage_key: string
-}
-
-/** The scorer's view of a release: which file holds which artifact. */
-export interface ScorerReleaseManifest {
-  tenant: string
-  release: string
-  files: Array<ScorerFile & { path: string }>
 }
 
 /**
@@ -24,8 +18,8 @@ export interface ScorerReleaseManifest {
  * @note Same protocol as the edge store: content-addressed blobs, then the release manifest, then the pointer.
  */
 export interface ScorerStoreWriter {
-  putFiles(tenant: string, files: readonly ScorerFile[]): Promise<void>
-  putManifest(m: ScorerReleaseManifest): Promise<void>
+  putFiles(tenant: string, files: readonly ScorerFileSource[]): Promise<void>
+  putManifest(m: z.input<typeof ScorerReleaseManifest>): Promise<void>
   hasManifest(tenant: string, release: string): Promise<boolean>
   flip(tenant: string, release: string): Promise<void>
 }
@@ -36,7 +30,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
     private readonly blobs: LocalBlobStore,
   ) {}
 
-  static blobPath = (f: Pick<ScorerFile, 'sha256'>) => `blobs/${f.sha256}`
+  static blobPath = (f: Pick<ScorerFileSource, 'sha256'>) => `blobs/${f.sha256}`
 
   private async atomicWrite(file: string, data: string | Uint8Array) {
     await mkdir(path.dirname(file), { recursive: true })
@@ -45,7 +39,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
     await rename(tmp, file)
   }
 
-  async putFiles(tenant: string, files: readonly ScorerFile[]) {
+  async putFiles(tenant: string, files: readonly ScorerFileSource[]) {
     for (const f of files) {
       const dest = path.join(this.root, tenant, LocalScorerStore.blobPath(f))
       if (
@@ -62,7 +56,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
     }
   }
 
-  async putManifest(m: ScorerReleaseManifest) {
+  async putManifest(m: z.input<typeof ScorerReleaseManifest>) {
     await this.atomicWrite(
       path.join(this.root, m.tenant, 'releases', `${m.release}.json`),
       JSON.stringify(m, null, 2),

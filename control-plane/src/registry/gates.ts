@@ -157,15 +157,7 @@ export async function checkArtifact(
       )
       break
     case 'index':
-      if (a.metadata.item_ids) {
-        if (a.metadata.item_ids.length !== a.metadata.count)
-          f.add(
-            'index_labels',
-            'item_ids and count disagree',
-            `${a.metadata.item_ids.length} ids, count ${a.metadata.count}`,
-          )
-        checkItems(f, ctx, 'index', a.metadata.item_ids)
-      }
+      checkItems(f, ctx, 'index', a.header.items)
       break
     case 'model':
     case 'edge_model': {

@@ -3,7 +3,9 @@ import {
   CatalogFile,
   DenylistFile,
   FallbackFile,
+  decodeIndexBundle,
   IndexMetadata,
+  type IndexBundleHeader,
   ModelMetadata,
   NeighborsFile,
   RulesFile,
@@ -27,7 +29,7 @@ export type ParsedArtifact =
   | { kind: 'neighbors'; file: NeighborsFile }
   | { kind: 'trending'; file: TrendingFile }
   | { kind: 'model' | 'edge_model'; bytes: Uint8Array; metadata: ModelMetadata }
-  | { kind: 'index'; bytes: Uint8Array; metadata: IndexMetadata }
+  | { kind: 'index'; bytes: Uint8Array; metadata: IndexMetadata; header: IndexBundleHeader }
 
 /** How many offending values a failure lists (the count says how many there were). */
 export const MAX_OFFENDING = 20
@@ -71,6 +73,7 @@ export function parseArtifact(
         `${kind} metadata does not match its schema`,
         describe(m.error.issues, 'metadata.'),
       )
+    if (kind === 'index') return parseIndex(fail, bytes, m.data as IndexMetadata)
     return ok({ kind, bytes, metadata: m.data } as ParsedArtifact)
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
@@ -106,4 +109,27 @@ export function parseArtifact(
   if (!r.success)
     return fail(`${kind} artifact does not match its schema`, describe(r.error.issues))
   return ok({ kind, file: r.data } as ParsedArtifact)
+}
+
+/** An `index` is an index bundle (shared `index-bundle.ts`) whose header agrees with the declared metadata. */
+function parseIndex(
+  fail: (message: string, offending: string[]) => Result<ParsedArtifact, GateFailure>,
+  bytes: Uint8Array,
+  metadata: IndexMetadata,
+): Result<ParsedArtifact, GateFailure> {
+  let header: IndexBundleHeader
+  try {
+    header = decodeIndexBundle(bytes).header
+  } catch (e) {
+    return fail(`index bytes are not an index bundle: ${(e as Error).message}`, ['(bytes)'])
+  }
+  const wrong: string[] = []
+  if (header.space !== metadata.space)
+    wrong.push(`space: metadata ${metadata.space}, bundle ${header.space}`)
+  if (header.dims !== metadata.dims)
+    wrong.push(`dims: metadata ${metadata.dims}, bundle ${header.dims}`)
+  if (header.items.length !== metadata.count)
+    wrong.push(`count: metadata ${metadata.count}, bundle ${header.items.length} items`)
+  if (wrong.length) return fail('index metadata disagrees with the bundle', wrong)
+  return ok({ kind: 'index', bytes, metadata, header })
 }

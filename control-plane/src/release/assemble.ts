@@ -60,7 +60,7 @@ export interface AssembledRelease {
   versions: VersionInfo[]
   /** Tombstones this release folds into its denylist (unfolded until it is published). */
   folded: string[]
-  /** Scorer-side artifacts (models, index, neighbors, trending) for the scorer artifact store. */
+  /** Scorer-side artifacts (catalog, fallback lists, models, index, neighbors, trending) for the scorer store. */
   scorer: Array<{ kind: ArtifactKind; name: string; sha256: string; storage_key: string }>
   /** Bytes for the edge's artifact bucket (R2): the edge model, by the SHA-256 of its bytes. */
   edge_blobs: EdgeBlob[]
@@ -72,6 +72,8 @@ export type AssembleError =
   | { code: 'GATE_FAILED'; message: string; failures: GateFailure[] }
 
 const SCORER_KINDS = new Set<ArtifactKind>([
+  'catalog',
+  'fallback',
   'model',
   'edge_model',
   'index',

@@ -108,12 +108,14 @@ export const ModelMetadata = z.object({
 })
 export type ModelMetadata = z.infer<typeof ModelMetadata>
 
-/** Metadata of an `index` artifact (HNSW over item embeddings). */
+/**
+ * Metadata of an `index` artifact. Its bytes are an index bundle (`index-bundle.ts`: HNSW + item and user
+ * embeddings, item ids in label order); the schema gate checks that the bundle agrees with this.
+ */
 export const IndexMetadata = z.object({
   space: z.enum(['l2', 'ip', 'cosine']),
   dims: z.number().int().positive(),
+  /** Number of indexed items. */
   count: z.number().int().min(0),
-  /** Item ids in label order: label i of the index is `item_ids[i]` (may be a separate file later). */
-  item_ids: z.array(Id).optional(),
 })
 export type IndexMetadata = z.infer<typeof IndexMetadata>
