@@ -139,6 +139,7 @@ export async function publishRelease(
       name: f.name,
       sha256: f.sha256,
       path: LocalScorerStore.blobPath(f),
+      metadata: f.metadata ?? {},
     })),
   })
   await deps.faults?.('manifest_written')

@@ -10,6 +10,7 @@ export interface ScorerFileSource {
   name: string
   sha256: string
   storage_key: string
+  metadata?: Record<string, unknown>
 }
 
 /**

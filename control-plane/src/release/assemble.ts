@@ -173,7 +173,16 @@ export async function assembleRelease(
     folded,
     scorer: chosen
       .filter((v) => SCORER_KINDS.has(v.kind))
-      .map((v) => ({ kind: v.kind, name: v.name, sha256: v.sha256, storage_key: v.storage_key })),
+      .map((v) => {
+        const { bytes_sha256: _, ...metadata } = v.metadata
+        return {
+          kind: v.kind,
+          name: v.name,
+          sha256: v.sha256,
+          storage_key: v.storage_key,
+          metadata,
+        }
+      }),
     edge_blobs: parsed.flatMap(({ a }) =>
       a.kind === 'edge_model'
         ? [{ sha256: sha256Hex(a.bytes), bytes: a.bytes, content_type: ONNX_CONTENT_TYPE }]

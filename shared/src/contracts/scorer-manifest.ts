@@ -16,6 +16,8 @@ export const ScorerFile = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Path of the blob relative to the tenant's folder. */
   path: z.string(),
+  /** The version's registry metadata (a model's feature schema and calibration, an index's space and dims). */
+  metadata: z.record(z.string(), z.unknown()).default({}),
 })
 export type ScorerFile = z.infer<typeof ScorerFile>
 
