@@ -344,7 +344,17 @@ export function operatorApiCases(
       expect(r.status, r.text).toBe(200)
       expect(r.json.dataset).toMatchObject({ name: 'synthetic', items: 200, users: 40 })
       expect(r.json.artifacts.map((a: any) => a.kind).sort()).toEqual(
-        ['denylist', 'fallback', 'neighbors', 'rules', 'slates', 'trending'].sort(),
+        [
+          'denylist',
+          'edge_model',
+          'fallback',
+          'index',
+          'model',
+          'neighbors',
+          'rules',
+          'slates',
+          'trending',
+        ].sort(),
       )
       const res = await fetch(
         `${stack.url}/v1/recommendations?surface=home_feed&user_id=u-1&limit=5`,

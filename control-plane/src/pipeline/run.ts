@@ -6,6 +6,9 @@ import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
 import type { Dataset } from './dataset'
+import { randomIndexingEmbeddings } from './embeddings'
+import { buildIndexBundle } from './hnsw-index'
+import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { syntheticDataset } from './synthetic'
 
@@ -37,6 +40,9 @@ export interface PipelineReport {
 
 /** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
 export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
+
+/** Width of the item and user embeddings the pipeline indexes. */
+export const EMBEDDING_DIMS = 32
 
 /**
  * `recsys pipeline run`: dataset → catalog import → artifacts → register (gated) → optionally publish.
@@ -83,20 +89,38 @@ export async function runPipeline(
     ...data,
     items: data.items.map((it) => (tombstoned.has(it.item_id) ? { ...it, available: false } : it)),
   }
-  say('computing artifacts (popular, segments, item-to-item slates, neighbours, trending)')
+  say('computing lists (popular, segments, item-to-item slates, neighbours, trending)')
   const files = simpleArtifacts(servable, {
     surfaces: config.value.surfaces,
     now: SYNTHETIC_START,
     version: `synthetic-${seed}`,
   })
+  say('computing embeddings and the HNSW index')
+  const embeddings = randomIndexingEmbeddings(servable, EMBEDDING_DIMS, seed)
+  const index = await buildIndexBundle(embeddings)
+  const ranker = priorRanker()
+  const edgeModel = priorEdgeModel()
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
-  const outputs: Array<{ kind: ArtifactKind; name: string; bytes: Uint8Array }> = [
+  const outputs: Array<{
+    kind: ArtifactKind
+    name: string
+    bytes: Uint8Array
+    metadata?: Record<string, unknown>
+  }> = [
     { kind: 'rules', name: 'rules', bytes: json(files.rules) },
     { kind: 'denylist', name: 'pipeline', bytes: json(files.denylist) },
     { kind: 'fallback', name: 'popular', bytes: json(files.fallback) },
     { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
     { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
     { kind: 'trending', name: 'trending', bytes: json(files.trending) },
+    { kind: 'index', name: 'items', bytes: index.bytes, metadata: index.metadata },
+    { kind: 'model', name: 'ranker', bytes: ranker.onnx, metadata: ranker.metadata },
+    {
+      kind: 'edge_model',
+      name: 'edge-ranker',
+      bytes: edgeModel.onnx,
+      metadata: edgeModel.metadata,
+    },
   ]
   const report: PipelineReport = {
     tenant: input.tenant,
@@ -117,7 +141,10 @@ export async function runPipeline(
       kind: o.kind,
       name: o.name,
       bytes: o.bytes,
-      metadata: { lineage: { dataset: 'synthetic', seed, code: 'simple-artifacts@1' } },
+      metadata: {
+        ...o.metadata,
+        lineage: { dataset: 'synthetic', seed, code: 'simple-artifacts@2' },
+      },
       actor: input.actor,
       reason: `pipeline: ${input.reason}`,
       request_id: input.request_id,
