@@ -95,6 +95,8 @@ export const DebugBlock = z.object({
   tiers_tried: z.array(z.object({ tier: Tier, status: z.string(), candidates: z.number() })),
   items: z.array(DebugItem),
   removed: z.array(RemovedCandidate),
+  /** Session context of the request: its `context.session_item_ids`, then the user's recent items (personalized only). */
+  session_items: z.array(z.string()).optional(),
 })
 export type DebugBlock = z.infer<typeof DebugBlock>
 
@@ -152,6 +154,7 @@ export const EventsResponse = z
     rejected: z.array(z.object({ index: z.number().int(), code: z.string(), message: z.string() })),
   })
   .meta({ id: 'EventsResponse' })
+export type EventsResponse = z.infer<typeof EventsResponse>
 
 export const ConsentRequest = z
   .object({ personalization: z.boolean() })

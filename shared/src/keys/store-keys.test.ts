@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Id, PRIVACY_MODES, type PrivacyMode } from '../contracts/common'
-import { kvKeys, r2Keys, redisKeys, subjectKey } from './store-keys'
+import { kvKeys, logKeys, r2Keys, redisKeys, subjectKey, userStateKeys } from './store-keys'
 
 /** Ids as the contracts accept them (letters, digits and . _ ~ @ + = -). */
 const arbId = fc.stringMatching(/^[A-Za-z0-9._~@+=-]{1,12}$/).filter((s) => Id.safeParse(s).success)
@@ -34,6 +34,8 @@ const BUILDERS: Record<string, (d: Dims) => string> = {
   impressions: (d) => redisKeys.impressions(d.tenant, d.id),
   seen: (d) => redisKeys.seen(d.tenant, d.id),
   recent: (d) => redisKeys.recent(d.tenant, d.id),
+  eventId: (d) => redisKeys.eventId(d.tenant, d.id),
+  logClaim: (d) => redisKeys.logClaim(d.tenant, d.id),
 }
 
 /** Which dimensions each builder names (all others must not change its key). */
@@ -54,6 +56,8 @@ const USES: Record<string, (keyof Dims)[]> = {
   impressions: ['tenant', 'id'],
   seen: ['tenant', 'id'],
   recent: ['tenant', 'id'],
+  eventId: ['tenant', 'id'],
+  logClaim: ['tenant', 'id'],
 }
 
 const arbDims: fc.Arbitrary<Dims> = fc.record({
@@ -170,6 +174,32 @@ describe('subjectKey', () => {
         expect(subjectKey({ user_id: a }) === subjectKey({ user_id: b })).toBe(a === b)
         expect(subjectKey({ anonymous_id: a }) === subjectKey({ anonymous_id: b })).toBe(a === b)
       }),
+    )
+  })
+})
+
+describe('userStateKeys', () => {
+  it('lists every per-subject key of redisKeys, and only those of that tenant and subject', () => {
+    const perSubject = Object.entries(USES)
+      .filter(([name, dims]) => name in redisKeys && dims.join() === 'tenant,id')
+      .map(([name]) => name)
+      .filter((n) => n !== 'eventId' && n !== 'logClaim')
+    const keys = userStateKeys('acme', 'u.1')
+    expect(keys.sort()).toEqual(
+      perSubject.map((n) => BUILDERS[n]!({ tenant: 'acme', id: 'u.1' } as Dims)).sort(),
+    )
+    for (const k of keys) expect(k.startsWith('t:acme:u:u.1:')).toBe(true)
+  })
+})
+
+describe('logKeys', () => {
+  it('partitions by tenant and UTC hour', () => {
+    expect(logKeys.object('acme', 'event', '2026-01-02T03:04:05+02:00', 'ab')).toBe(
+      'acme/2026-01-02/01/event-ab.ndjson',
+    )
+    expect(logKeys.hour('acme', Date.UTC(2026, 10, 21, 23, 59))).toBe('acme/2026-11-21/23/')
+    expect(logKeys.object('acme', 'event', 'not a date', 'x')).toBe(
+      'acme/1970-01-01/00/event-x.ndjson',
     )
   })
 })

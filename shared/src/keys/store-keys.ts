@@ -69,6 +69,38 @@ export const redisKeys = {
   seen: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:seen`,
   /** List of recent item ids, newest first, bounded. */
   recent: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:recent`,
+  /** Ingestion idempotency: set (NX, with a TTL) when an `event_id` is first accepted. */
+  eventId: (tenant: string, eventId: string) => `t:${tenant}:ev:${eventId}`,
+  /** The log consumer's claim of an event: value = the key of the one log object that holds it. */
+  logClaim: (tenant: string, eventId: string) => `t:${tenant}:logged:${eventId}`,
+} as const
+
+/** Every key of one subject's real-time state: what a deletion purges (keep in step with `redisKeys`). */
+export const userStateKeys = (tenant: string, subject: string): string[] => [
+  redisKeys.profile(tenant, subject),
+  redisKeys.suppressedItems(tenant, subject),
+  redisKeys.suppressedCategories(tenant, subject),
+  redisKeys.impressions(tenant, subject),
+  redisKeys.seen(tenant, subject),
+  redisKeys.recent(tenant, subject),
+]
+
+/** `yyyy-mm-dd/hh` (UTC) of a time; an unreadable time reads as the epoch. */
+function hourPath(at: string | number | Date): string {
+  const d = new Date(at)
+  const iso = (Number.isFinite(d.getTime()) ? d : new Date(0)).toISOString()
+  return `${iso.slice(0, 10)}/${iso.slice(11, 13)}`
+}
+
+/**
+ * Keys of the log bucket (R2): NDJSON objects partitioned by tenant and UTC hour of ingestion,
+ * `<tenant>/<yyyy-mm-dd>/<hh>/<kind>-<id>.ndjson`.
+ */
+export const logKeys = {
+  object: (tenant: string, kind: string, at: string | number | Date, id: string) =>
+    `${tenant}/${hourPath(at)}/${kind}-${id}.ndjson`,
+  /** The prefix of one tenant's hour (`at` is any time inside it). */
+  hour: (tenant: string, at: string | number | Date) => `${tenant}/${hourPath(at)}/`,
 } as const
 
 /** The subject id used in state keys: users and anonymous ids never collide. */

@@ -1,0 +1,29 @@
+/**
+ * Bounds and lifetimes of real-time user state in Redis (README "User state"). Writers (the edge's events path) set
+ * the TTLs; readers (the recommendation path) never look further back than the windows here.
+ * @note A TTL is refreshed on every write of its key, so state lives that long after the user's last event of
+ * that kind.
+ */
+export const USER_STATE = {
+  /** Recent items (views, clicks, conversions): a list, newest first, each item once, at most this many. */
+  recentMax: 50,
+  recentTtlS: 30 * 86_400,
+  /** Impressions older than this are trimmed on write and never read (the longest frequency-cap window). */
+  impressionWindowMs: 30 * 86_400_000,
+  impressionsTtlS: 30 * 86_400,
+  /** At most this many impressions are kept per user (the oldest go first). */
+  impressionsMax: 2_000,
+  /** Hidden items stay suppressed this long after the user's last hide. */
+  suppressionTtlS: 180 * 86_400,
+  /** Consumed items (conversions), excluded when the rules exclude seen items. */
+  seenTtlS: 90 * 86_400,
+  /** Profile hash (consent, age, segment): a year and a month after the last consent change. */
+  profileTtlS: 400 * 86_400,
+  /** An `event_id` seen at ingestion counts as a duplicate for this long (the clients' retry horizon). */
+  eventIdTtlS: 86_400,
+  /**
+   * Which log object holds an event (the consumer's exactly-once claim). Longer than the ingestion window plus the
+   * queue's retry horizon, so any second copy of an event that can still reach the consumer finds the claim.
+   */
+  logClaimTtlS: 2 * 86_400,
+} as const
