@@ -10,7 +10,9 @@ import { requestId } from './middleware/request-id'
 import { health } from './routes/health'
 import { internal } from './routes/internal'
 import { openapi } from './routes/openapi'
+import { events } from './routes/events'
 import { recommendations } from './routes/recommendations'
+import { users } from './routes/users'
 
 /** The edge app: public routes first, then everything behind the tenant API key. */
 export function createApp() {
@@ -29,6 +31,8 @@ export function createApp() {
     }),
   )
   app.route('/v1/recommendations', recommendations)
+  app.route('/v1/events', events)
+  app.route('/v1/users', users)
 
   app.notFound((c) =>
     errorResponse(c, 'NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`),

@@ -42,3 +42,9 @@ export async function recommend(key: string, body: Record<string, unknown>, e?: 
   const res = await call('/v1/recommendations', { key, body, env: e })
   return { status: res.status, json: (await res.json()) as any }
 }
+
+/** `POST /v1/events` through the real app. */
+export async function postEvents(key: string, events: unknown[], e?: Env) {
+  const res = await call('/v1/events', { key, body: { events }, env: e })
+  return { status: res.status, json: (await res.json()) as any }
+}

@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from 'hono'
 import { KvEdgeStore } from '../adapters/edge-store/kv'
 import { QueueLogSink } from '../adapters/decision-log/queue'
 import { UpstashRequestState } from '../adapters/request-state/upstash'
+import { UpstashUserState } from '../adapters/user-state/upstash'
+import type { UserStateWriter } from '../adapters/user-state/interface'
 import { parseConfig, type EdgeConfig, type Env } from '../env'
 import type { EdgeStore } from '../adapters/edge-store/interface'
 import type { RequestStateReader } from '../adapters/request-state/interface'
@@ -12,6 +14,8 @@ export interface Services {
   store: EdgeStore
   state: RequestStateReader
   log: QueueLogSink
+  /** Writes of real-time user state (events, consent, deletion). */
+  userState: UserStateWriter
 }
 
 // The env object is stable per isolate; build services once for it.
@@ -30,6 +34,10 @@ export function buildServices(env: Env): Services {
         timeoutMs: config.USER_STATE_TIMEOUT_MS,
       }),
       log: new QueueLogSink(env.LOG_QUEUE),
+      userState: new UpstashUserState({
+        url: config.UPSTASH_REDIS_REST_URL,
+        token: config.UPSTASH_REDIS_REST_TOKEN,
+      }),
     }
     built.set(env, s)
   }

@@ -1,4 +1,12 @@
-import type { Assignment, PrivacyMode, RemovedCandidate, Tier, TierAttempt } from '@recsys/shared'
+import type {
+  Assignment,
+  DeletionRecord,
+  EventRecord,
+  PrivacyMode,
+  RemovedCandidate,
+  Tier,
+  TierAttempt,
+} from '@recsys/shared'
 
 /** A decision record: what one recommendation request served and why (ARCHITECTURE §5, step 7). */
 export interface DecisionRecord {
@@ -32,10 +40,12 @@ export interface DecisionRecord {
   removed_truncated: number
   /** Eligible candidates that fell below the cut (counted, not listed). */
   below_cut: number
+  /** The session context the request had (its session items, then the user's recent items), when personalized. */
+  session_items?: string[]
 }
 
-/** A record of the log. Events join with the events issue. */
-export type LogRecord = DecisionRecord
+/** A record of the log: decisions, accepted events, user deletions (contracts of the last two in shared/). */
+export type LogRecord = DecisionRecord | EventRecord | DeletionRecord
 
 /** One queue message carries many records (fewer queue operations; a message may hold up to 128 KB). */
 export interface LogMessage {

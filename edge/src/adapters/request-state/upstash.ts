@@ -1,10 +1,10 @@
 import { Redis } from '@upstash/redis/cloudflare'
-import { redisKeys, type KillSwitchMap, type UserState } from '@recsys/shared'
+import { redisKeys, USER_STATE, type KillSwitchMap, type UserState } from '@recsys/shared'
 import type { RequestState, RequestStateReader } from './interface'
 
 /** Impressions older than this are never read (the longest frequency-cap window we support). */
-const IMPRESSION_LOOKBACK_MS = 30 * 86_400_000
-const RECENT_ITEMS = 50
+const IMPRESSION_LOOKBACK_MS = USER_STATE.impressionWindowMs
+const RECENT_ITEMS = USER_STATE.recentMax
 
 /**
  * Upstash Redis over REST with the real client. One pipeline per request; a request that misses the timeout is

@@ -1,0 +1,157 @@
+import {
+  parseVariants,
+  TrackedEvent,
+  verifyTrackingToken,
+  type EventRecord,
+  type EventsResponse,
+  type TokenError,
+  type TrackingClaims,
+} from '@recsys/shared'
+import type { LogMessage } from '../adapters/decision-log/message'
+import { sendNow } from '../adapters/decision-log/send-now'
+import type { UserStateWriter } from '../adapters/user-state/interface'
+import { ApiError } from '../errors'
+
+/** An `event_time` further ahead of the edge's clock than this is refused. */
+const MAX_AHEAD_MS = 86_400_000
+
+type Rejection = EventsResponse['rejected'][number]
+
+const TOKEN_REJECTION: Record<TokenError, { code: string; message: string }> = {
+  malformed: { code: 'invalid_token', message: 'tracking_token is malformed' },
+  bad_signature: { code: 'invalid_token', message: 'tracking_token was not issued to this tenant' },
+  wrong_tenant: { code: 'invalid_token', message: 'tracking_token was not issued to this tenant' },
+  wrong_subject: { code: 'token_mismatch', message: 'tracking_token was issued for another user' },
+  wrong_item: { code: 'token_mismatch', message: 'tracking_token was issued for another item' },
+}
+
+export interface IngestInput {
+  tenant: string
+  keyId: string
+  /** Unique per call (the request id): marks this call's pending claims. */
+  callId: string
+  events: readonly unknown[]
+  now: number
+}
+
+/**
+ * `POST /v1/events` (API.md): each event is validated and its tracking token verified on its own; the valid ones
+ * are claimed by `event_id`, and the new ones go to the log queue, then to real-time user state. Answers only once
+ * both hold them.
+ * @note No loss on failure: a claim stays pending until state is written, and a pending claim does not make a
+ * retried call a duplicate. A retry may therefore queue an event twice; the consumer keeps one (queue/consumer.ts).
+ */
+export async function ingestEvents(
+  deps: { state: UserStateWriter; queue: Queue<LogMessage>; secret: string },
+  input: IngestInput,
+): Promise<EventsResponse> {
+  const { tenant, now } = input
+  const rejected: Rejection[] = []
+  const checked = await Promise.all(
+    input.events.map(async (raw, index) => {
+      const r = TrackedEvent.safeParse(raw)
+      if (!r.success) {
+        const issue = r.error.issues[0]
+        const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''
+        return reject(index, 'invalid_event', `${where}${issue?.message ?? 'invalid event'}`)
+      }
+      const event = r.data
+      if (Date.parse(event.event_time) > now + MAX_AHEAD_MS)
+        return reject(
+          index,
+          'invalid_event',
+          'event_time is more than 24 h ahead of the edge clock',
+        )
+      let claims: TrackingClaims | undefined
+      if (event.tracking_token !== undefined) {
+        const v = await verifyTrackingToken(deps.secret, event.tracking_token, {
+          tenant,
+          subject: `u.${event.user_id}`,
+          item: event.item_id,
+        })
+        if (!v.ok)
+          return reject(index, TOKEN_REJECTION[v.error].code, TOKEN_REJECTION[v.error].message)
+        claims = v.value
+      }
+      return { event, claims }
+    }),
+  )
+  function reject(index: number, code: string, message: string) {
+    rejected.push({ index, code, message })
+    return undefined
+  }
+  const valid = checked.filter((x) => x !== undefined)
+  if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected }
+
+  const users = [...new Set(valid.map((v) => v.event.user_id))]
+  let claimed: Awaited<ReturnType<UserStateWriter['claim']>>
+  try {
+    claimed = await deps.state.claim(
+      tenant,
+      input.callId,
+      valid.map((v) => v.event.event_id),
+      users,
+    )
+  } catch (e) {
+    throw unavailable('user state', e)
+  }
+  const accepted = valid.filter((_, i) => claimed.status[i] !== 'duplicate')
+  const ingestion = new Date(now).toISOString()
+  const records = accepted.map(({ event, claims }) =>
+    toRecord(tenant, input.keyId, ingestion, event, claims),
+  )
+  try {
+    await sendNow(deps.queue, records)
+  } catch (e) {
+    throw unavailable('the event log', e)
+  }
+  try {
+    await deps.state.apply(
+      tenant,
+      accepted.map(({ event }) => ({ event, consent: claimed.consent.get(event.user_id) })),
+      now,
+    )
+  } catch (e) {
+    throw unavailable('user state', e)
+  }
+  rejected.sort((a, b) => a.index - b.index)
+  return { accepted: accepted.length, duplicates: valid.length - accepted.length, rejected }
+}
+
+function toRecord(
+  tenant: string,
+  keyId: string,
+  ingestion: string,
+  e: TrackedEvent,
+  c: TrackingClaims | undefined,
+): EventRecord {
+  const experiments = c ? parseVariants(c.v) : []
+  return {
+    kind: 'event',
+    tenant,
+    at: ingestion,
+    event_id: e.event_id,
+    type: e.type,
+    user_id: e.user_id,
+    item_id: e.item_id,
+    event_time: new Date(e.event_time).toISOString(),
+    ingestion_time: ingestion,
+    key_id: keyId,
+    ...(c && {
+      slate_id: c.s,
+      position: c.p,
+      tier: c.tier,
+      release: c.r,
+      ...(experiments.length > 0 && { experiments }),
+      served_at: new Date(c.ts * 1000).toISOString(),
+    }),
+  }
+}
+
+function unavailable(what: string, e: unknown): ApiError {
+  console.error(JSON.stringify({ msg: `events: ${what} failed`, error: String(e) }))
+  return new ApiError(
+    'UNAVAILABLE',
+    `${what} is unavailable; nothing of this call was lost: retry it (accepted events will not count twice)`,
+  )
+}

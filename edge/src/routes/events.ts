@@ -1,0 +1,26 @@
+import { Hono } from 'hono'
+import { EventsRequest } from '@recsys/shared'
+import type { AppEnv } from '../app-env'
+import { ingestEvents } from '../events/ingest'
+import { requirePermission } from '../middleware/permission'
+import { parseJson } from './parse'
+
+/** `POST /v1/events`: up to 500 events; `202` with what was accepted, duplicated and rejected (API.md). */
+export const events = new Hono<AppEnv>().post('/', requirePermission('events'), async (c) => {
+  const body = await parseJson(c, EventsRequest)
+  const result = await ingestEvents(
+    {
+      state: c.var.services.userState,
+      queue: c.env.LOG_QUEUE,
+      secret: c.var.services.config.TRACKING_SECRET,
+    },
+    {
+      tenant: c.var.apiKey.tenant,
+      keyId: c.var.apiKey.key_id,
+      callId: c.var.requestId,
+      events: body.events,
+      now: Date.now(),
+    },
+  )
+  return c.json(result, 202)
+})
