@@ -1,59 +1,109 @@
+import { logKeys } from '@recsys/shared'
+import type { LogClaims } from '../adapters/log-claims/interface'
 import type { LogMessage, LogRecord } from '../adapters/decision-log/message'
 
-/** R2 key of one batch of log records: `<tenant>/<yyyy-mm-dd>/<hh>/<kind>-<batch>.ndjson` (UTC). */
-export function logObjectKey(tenant: string, kind: string, at: string, batchId: string): string {
-  const d = new Date(at)
-  const valid = Number.isFinite(d.getTime()) ? d : new Date(0)
-  const iso = valid.toISOString()
-  return `${tenant}/${iso.slice(0, 10)}/${iso.slice(11, 13)}/${kind}-${batchId}.ndjson`
-}
+/** R2 key of a log object: `<tenant>/<yyyy-mm-dd>/<hh>/<kind>-<id>.ndjson` (UTC hour of `at`). */
+export const logObjectKey = logKeys.object
 
-interface Group {
+/** One R2 object: the records of one message for one tenant, kind and hour. */
+interface LogObject {
+  key: string
   records: LogRecord[]
-  messages: Set<Message<LogMessage>>
+  msg: Message<LogMessage>
 }
 
 /**
- * Queue consumer: groups the records of a batch by tenant, kind, date and hour and writes one NDJSON object per
- * group. The messages behind a group whose write failed are retried by the queue; the others are acknowledged.
- * @note At least once: a retried message whose records also went into a group that was written will be written
- * again under another object name. Readers de-duplicate (events by `event_id`, decisions by `slate_id`).
+ * Queue consumer: writes each message's records as NDJSON objects in R2, one per tenant, kind and UTC hour, exactly
+ * once per accepted event.
+ * - Object keys are a function of the message id (stable across redeliveries), so a retried or redelivered message
+ *   overwrites its own objects with the same bytes instead of adding copies.
+ * - An event can reach the queue twice in different messages (a client retried a call that failed after queueing).
+ *   Before writing, each event is claimed for its object in Redis (SET NX, value = object key, TTL
+ *   `USER_STATE.logClaimTtlS`); an event another object holds is dropped. The claim survives failed writes, so
+ *   the retry of the same message writes the same object with the same events.
+ * - A message is acknowledged only when all its objects are written; otherwise it is retried with backoff. Claims
+ *   unreachable: the messages with events are retried, nothing is written without them.
  */
 export async function consumeLogBatch(
   batch: MessageBatch<LogMessage>,
   bucket: R2Bucket,
-): Promise<void> {
+  claims: LogClaims,
+): Promise<{ written: number; duplicates: number }> {
   // Read once: the runtime may hand out new message wrappers on each access.
   const messages = batch.messages
-  const groups = new Map<string, Group>()
+  const objects: LogObject[] = []
   for (const msg of messages) {
+    const id = await shortHash(msg.id)
+    const byKey = new Map<string, LogObject>()
     for (const rec of msg.body.records ?? []) {
-      const key = `${rec.tenant}\u0000${rec.kind}\u0000${rec.at.slice(0, 13)}`
-      let g = groups.get(key)
-      if (!g) groups.set(key, (g = { records: [], messages: new Set() }))
-      g.records.push(rec)
-      g.messages.add(msg)
+      const key = logKeys.object(rec.tenant, rec.kind, rec.at, id)
+      let o = byKey.get(key)
+      if (!o) byKey.set(key, (o = { key, records: [], msg }))
+      o.records.push(rec)
     }
+    objects.push(...byKey.values())
   }
+
   const failed = new Set<Message<LogMessage>>()
+  const entries = objects.flatMap((o) =>
+    o.records.flatMap((r) =>
+      r.kind === 'event' ? [{ tenant: r.tenant, eventId: r.event_id, objectKey: o.key }] : [],
+    ),
+  )
+  let owners: string[] | undefined
+  try {
+    owners = await claims.claim(entries)
+  } catch (e) {
+    console.error(JSON.stringify({ msg: 'log claims unreachable, retrying', error: String(e) }))
+  }
+  let duplicates = 0
+  let next = 0
+  const toWrite: LogObject[] = []
+  for (const o of objects) {
+    const hasEvents = o.records.some((r) => r.kind === 'event')
+    if (hasEvents && !owners) {
+      failed.add(o.msg)
+      continue
+    }
+    const kept: LogRecord[] = []
+    const ids = new Set<string>()
+    for (const r of o.records) {
+      if (r.kind !== 'event') {
+        kept.push(r)
+        continue
+      }
+      const owner = owners![next++]
+      // Held by another object, or twice in this one: one copy is enough.
+      if (owner !== o.key || ids.has(r.event_id)) duplicates++
+      else {
+        ids.add(r.event_id)
+        kept.push(r)
+      }
+    }
+    if (kept.length > 0) toWrite.push({ ...o, records: kept })
+  }
+
+  let written = 0
   await Promise.all(
-    [...groups.values()].map(async (g) => {
-      const first = g.records[0]!
-      const ids = [...g.messages].map((m) => m.id).sort()
-      const key = logObjectKey(first.tenant, first.kind, first.at, await shortHash(ids.join(',')))
-      const body = g.records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+    toWrite.map(async (o) => {
+      if (failed.has(o.msg)) return
+      const body = o.records.map((r) => JSON.stringify(r)).join('\n') + '\n'
       try {
-        await bucket.put(key, body, { httpMetadata: { contentType: 'application/x-ndjson' } })
+        await bucket.put(o.key, body, { httpMetadata: { contentType: 'application/x-ndjson' } })
+        written += o.records.length
       } catch (e) {
-        console.error(JSON.stringify({ msg: 'log write failed, retrying', key, error: String(e) }))
-        for (const m of g.messages) failed.add(m)
+        console.error(
+          JSON.stringify({ msg: 'log write failed, retrying', key: o.key, error: String(e) }),
+        )
+        failed.add(o.msg)
       }
     }),
   )
   for (const m of messages) {
-    if (failed.has(m)) m.retry({ delaySeconds: 1 })
+    if (failed.has(m)) m.retry({ delaySeconds: Math.min(60, 2 ** Math.max(0, m.attempts - 1)) })
     else m.ack()
   }
+  return { written, duplicates }
 }
 
 async function shortHash(s: string): Promise<string> {
