@@ -17,6 +17,7 @@ import { killSwitchCache } from '../adapters/request-state/kill-switch-cache'
 import { ApiError } from '../errors'
 import { runFunnel } from './pipeline'
 import { buildDecision, buildResponse } from './respond'
+import { sessionItems } from './session'
 import { emergencyFlags } from './tiers/emergency'
 
 const NO_RULES: RuleBundle = { version: 'none', eligibility: { exclude_seen: true }, rerank: {} }
@@ -114,6 +115,7 @@ export async function recommend(
     switches,
     out,
     debug: req.debug && c.var.apiKey.permissions.includes('debug'),
+    session: sessionItems(req.context, rt.user, privacy),
   }
   const response = await buildResponse(ctx, config.TRACKING_SECRET)
   response.metadata.latency_ms = Math.round((performance.now() - started) * 100) / 100

@@ -24,6 +24,8 @@ export interface Served {
   switches: EffectiveSwitches
   out: FunnelOutput
   debug: boolean
+  /** Session context (funnel/session.ts). */
+  session?: string[]
 }
 
 /** Removed candidates listed in a decision record; beyond this they are only counted. */
@@ -85,6 +87,7 @@ export async function buildResponse(s: Served, secret: string): Promise<Recommen
         rules: c.rules,
       })),
       removed: s.out.removed,
+      session_items: s.session ?? [],
     }
   }
   return response
@@ -123,5 +126,6 @@ export function buildDecision(s: Served, r: RecommendationResponse): DecisionRec
     removed: removed.slice(0, REMOVED_IN_LOG),
     removed_truncated: Math.max(0, removed.length - REMOVED_IN_LOG),
     below_cut: s.out.removed.length - removed.length,
+    ...(s.session?.length && { session_items: s.session }),
   }
 }
