@@ -118,3 +118,37 @@ describe('/internal/r2 (local stack only)', () => {
     ).toBe(404)
   })
 })
+
+describe('/internal/log (the log bucket, read-only, local stack only)', () => {
+  const token = 'admin-token-0123456789abcdef'
+  const auth = { authorization: `Bearer ${token}` }
+
+  it('lists a prefix page by page and returns objects; closed without the admin token', async () => {
+    const e = envWith({ EDGE_ADMIN_TOKEN: token })
+    const prefix = `logint-${crypto.randomUUID().slice(0, 8)}/2026-11-21/`
+    const keys = Array.from({ length: 5 }, (_, i) => `${prefix}1${i}/event-${i}.ndjson`)
+    for (const k of keys) await env.LOG_BUCKET.put(k, `{"k":"${k}"}\n`)
+    expect((await call(`/internal/log?prefix=${prefix}`)).status).toBe(401)
+    const seen: string[] = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const q: string = `prefix=${encodeURIComponent(prefix)}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+      const res = await call(`/internal/log?${q}`, { env: e, headers: auth })
+      expect(res.status).toBe(200)
+      const page = (await res.json()) as {
+        objects: Array<{ key: string; size: number }>
+        cursor: string | null
+      }
+      seen.push(...page.objects.map((o) => o.key))
+      cursor = page.cursor
+      pages++
+    } while (cursor && pages < 10)
+    expect(seen).toEqual(keys)
+    expect(pages).toBe(3)
+    const obj = await call(`/internal/log/${keys[1]}`, { env: e, headers: auth })
+    expect(await obj.text()).toBe(`{"k":"${keys[1]}"}\n`)
+    expect((await call(`/internal/log/${prefix}nope`, { env: e, headers: auth })).status).toBe(404)
+    expect((await call(`/internal/log/${keys[1]}`)).status).toBe(401)
+  })
+})

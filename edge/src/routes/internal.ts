@@ -21,7 +21,8 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024
 
 /**
  * Local-stack only: the control plane's local edge-store adapters write KV and R2 through the running Worker,
- * because a running workerd does not see writes another process makes to its persisted state. Mounted only when
+ * because a running workerd does not see writes another process makes to its persisted state; `recsys events
+ * export` reads the log bucket through it. Mounted only when
  * EDGE_ADMIN_TOKEN is set (never in production, where the control plane uses Cloudflare's KV bulk and R2 APIs).
  */
 export const internal = new Hono<AppEnv>()
@@ -70,6 +71,26 @@ export const internal = new Hono<AppEnv>()
     const headers = new Headers({ etag: obj.httpEtag, 'content-length': String(obj.size) })
     obj.writeHttpMetadata(headers)
     return new Response(head ? null : (obj as R2ObjectBody).body, { headers })
+  })
+
+  // The log bucket (LOG_BUCKET), read-only: a listing page, then objects, for `recsys events export`.
+  .get('/log', async (c) => {
+    const prefix = c.req.query('prefix') ?? ''
+    const cursor = c.req.query('cursor') || undefined
+    const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit')) || 1000))
+    const page = await c.env.LOG_BUCKET.list({ prefix, cursor, limit })
+    return c.json({
+      objects: page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.etag })),
+      cursor: page.truncated ? page.cursor : null,
+    })
+  })
+  .get('/log/:key{.+}', async (c) => {
+    const key = c.req.param('key')
+    const obj = await c.env.LOG_BUCKET.get(key)
+    if (obj === null) throw new ApiError('NOT_FOUND', `no object at ${key}`)
+    return new Response(obj.body, {
+      headers: { etag: obj.httpEtag, 'content-type': 'application/x-ndjson' },
+    })
   })
 
 async function timingSafeEqual(a: string, b: string): Promise<boolean> {
