@@ -27,6 +27,7 @@ describe('recsys program', () => {
       artifact: ['register', 'list', 'show'],
       release: ['publish', 'rollback', 'list', 'show'],
       pipeline: ['run'],
+      events: ['export'],
       'kill-switch': ['engage', 'release', 'list', 'sync'],
       item: ['tombstone', 'tombstones'],
       operator: ['create', 'list'],

@@ -2,6 +2,7 @@ import { Command, Option, type OutputConfiguration } from 'commander'
 import { artifactCommands } from './artifact'
 import { auditCommand } from './audit'
 import { catalogCommands } from './catalog'
+import { eventsCommands } from './events'
 import { itemCommands } from './item'
 import { keyCommands } from './key'
 import { killSwitchCommands } from './kill-switch'
@@ -44,6 +45,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
   artifactCommands(program)
   releaseCommands(program)
   pipelineCommands(program)
+  eventsCommands(program)
   killSwitchCommands(program)
   itemCommands(program)
   auditCommand(program)
