@@ -98,7 +98,7 @@ describe('recsys events export', () => {
         [bin, ...args],
         {
           cwd: root,
-          env: { ...process.env, EDGE_ADMIN_TOKEN: undefined, CLOUDFLARE_API_TOKEN: undefined },
+          env: cleanEnv(),
         },
         (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
       ),
