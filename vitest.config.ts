@@ -33,7 +33,13 @@ export default defineConfig({
         },
       },
       {
-        test: { name: 'gpu-scorer', include: ['gpu-scorer/src/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'gpu-scorer',
+          include: ['gpu-scorer/src/**/*.test.ts', 'gpu-scorer/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         test: {
