@@ -13,10 +13,15 @@ async function freePort(): Promise<number> {
 
 const gatewayPort = Number(process.env.RECSYS_TEST_GATEWAY_PORT) || (await freePort())
 process.env.RECSYS_TEST_GATEWAY_PORT = String(gatewayPort)
+// The fault-injecting proxy in front of the real scorer (edge/test/scorer-proxy.ts); tests use <proxy>/<lane>.
+const scorerProxyPort = Number(process.env.RECSYS_TEST_SCORER_PROXY_PORT) || (await freePort())
+process.env.RECSYS_TEST_SCORER_PROXY_PORT = String(scorerProxyPort)
 
 /**
  * Three projects: `shared` and `dev` run in Node; `edge` runs inside workerd with real Miniflare KV, R2 and Queues,
- * and reaches real Redis through the Upstash gateway that `dev/test/global-setup.ts` starts.
+ * and reaches real Redis through the Upstash gateway that `edge/test/global-setup.ts` starts, and the real scorer
+ * through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
+ * a scorer; the scorer tests set it per request env to a lane of the proxy.
  */
 export default defineConfig({
   test: {
@@ -33,7 +38,13 @@ export default defineConfig({
         },
       },
       {
-        test: { name: 'gpu-scorer', include: ['gpu-scorer/src/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'gpu-scorer',
+          include: ['gpu-scorer/src/**/*.test.ts', 'gpu-scorer/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         test: {
@@ -55,6 +66,7 @@ export default defineConfig({
                 TRACKING_SECRET: 'test-tracking-secret',
                 // Generous here: the tests share two cores; the tight budget is tested with a server that hangs.
                 USER_STATE_TIMEOUT_MS: '2000',
+                SCORER_TOKEN: 'test-scorer-token',
               },
             },
           }),

@@ -16,6 +16,16 @@ export interface Env {
   MANIFEST_POINTER_TTL_MS?: string
   /** Local stack only: enables /internal (KV and R2 writes for the control plane's local adapters). */
   EDGE_ADMIN_TOKEN?: string
+  /** The regional scorer (`POST <url>/v1/rank`); without it the `ranked` tier is skipped. */
+  SCORER_URL?: string
+  /** Service token the scorer expects (`authorization: Bearer …`); a secret. */
+  SCORER_TOKEN?: string
+  /** Time kept back from the surface's deadline for what follows the scorer call (eligibility, rerank, tokens). */
+  SCORER_MARGIN_MS?: string
+  /** Consecutive scorer failures that open the circuit breaker. */
+  SCORER_BREAKER_FAILURES?: string
+  /** How long an open breaker waits before it lets one trial request through. */
+  SCORER_BREAKER_PAUSE_MS?: string
 }
 
 const ms = (def: number, max: number) => z.coerce.number().int().min(0).max(max).default(def)
@@ -28,6 +38,12 @@ export const EdgeConfig = z.object({
   USER_STATE_TIMEOUT_MS: ms(40, 5000),
   KILL_SWITCH_TTL_MS: ms(1000, 1000),
   MANIFEST_POINTER_TTL_MS: ms(1000, 60_000),
+  // An empty string (a var left blank) means no scorer.
+  SCORER_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  SCORER_TOKEN: z.string().default(''),
+  SCORER_MARGIN_MS: ms(10, 1000),
+  SCORER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SCORER_BREAKER_PAUSE_MS: ms(5000, 600_000),
 })
 export type EdgeConfig = z.infer<typeof EdgeConfig>
 

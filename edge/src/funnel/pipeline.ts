@@ -16,15 +16,20 @@ import {
 import type { ReleaseBundle } from '../adapters/edge-store/release'
 import { cachedUserTier } from './tiers/cached-user'
 import type { TierContext, TierSource } from './tiers/context'
+import { edgeRescoredTier } from './tiers/edge-rescored'
 import { emergencyTier } from './tiers/emergency'
 import { globalPopularTier } from './tiers/global-popular'
+import { rankedTier } from './tiers/ranked'
 import { segmentTier } from './tiers/segment'
 
 /**
- * The fallback ladder, in order (ARCHITECTURE §5). A tier is one entry here.
- * `ranked` (regional scorer) and `edge_rescored` (edge model) join at the top with the scorer.
+ * The fallback ladder, in order (ARCHITECTURE §5). A tier is one entry here. The scorer-facing tiers come first:
+ * `ranked` (regional scorer, behind a circuit breaker) and `edge_rescored` (the cached slate re-scored by the edge
+ * model); every tier below them needs nothing but the edge store.
  */
 export const LADDER: readonly TierSource[] = [
+  rankedTier,
+  edgeRescoredTier,
   cachedUserTier,
   segmentTier,
   globalPopularTier,
@@ -48,6 +53,8 @@ export interface FunnelOutput {
   ladder: LadderResult<Candidate>
   items: ReturnType<typeof rerank<Candidate>>['items']
   removed: Removal[]
+  /** Tiers skipped because they could not be used now (circuit open): the response is degraded. */
+  unavailable: string[]
 }
 
 /** Why a tier is skipped by policy before anything is read. */
@@ -79,9 +86,10 @@ export async function runFunnel(input: FunnelInput): Promise<FunnelOutput> {
   }
   const anchor = ctx.surface.kind === 'item_anchored' ? ctx.context.item_id : undefined
 
+  const unavailable: string[] = []
   const rungs: Rung<Candidate>[] = LADDER.map((source) => ({
     tier: source.tier,
-    skip: policySkip(source, input),
+    skip: policySkip(source, input) ?? unusable(source, ctx, unavailable),
     load: async () => {
       try {
         const loaded = await source.load(ctx)
@@ -142,7 +150,19 @@ export async function runFunnel(input: FunnelInput): Promise<FunnelOutput> {
     held.length >= input.limit && rerankHeld(held).items.length >= input.limit
   const ladder = await fillLadder(rungs, eligible, enough)
   const reranked = rerankHeld(ladder.candidates)
-  return { ladder, items: reranked.items, removed: [...ladder.removed, ...reranked.removed] }
+  return {
+    ladder,
+    items: reranked.items,
+    removed: [...ladder.removed, ...reranked.removed],
+    unavailable,
+  }
+}
+
+/** A tier that applies but cannot be used now is skipped, and noted so the response says it is degraded. */
+function unusable(source: TierSource, ctx: TierContext, out: string[]): string | undefined {
+  const why = source.unavailable?.(ctx)
+  if (why !== undefined) out.push(`${source.tier}: ${why}`)
+  return why
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {

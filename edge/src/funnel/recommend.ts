@@ -29,7 +29,7 @@ export async function recommend(
 ): Promise<RecommendationResponse> {
   const started = performance.now()
   const now = Date.now()
-  const { config, store, state, log } = c.var.services
+  const { config, store, state, log, scorer, artifacts } = c.var.services
   const tenant = c.var.apiKey.tenant
   const requestId = req.request_id ?? c.var.requestId
   const degraded: string[] = []
@@ -89,6 +89,14 @@ export async function recommend(
         manifest.catalog_shards,
         emergencyFlags(tenant, surface.id),
       ),
+      switches,
+      limit: req.limit,
+      now,
+      started,
+      tombstones: rt.tombstones,
+      excludeSeen: rules.eligibility.exclude_seen,
+      scorer,
+      artifacts,
     },
     release: release.bundle,
     switches,
@@ -99,6 +107,7 @@ export async function recommend(
     seed: slateId,
   })
   if (out.ladder.failed) degraded.push('a tier failed')
+  for (const u of out.unavailable) degraded.push(u)
   if (out.ladder.tier === 'emergency') degraded.push('served from the emergency list')
 
   const ctx = {

@@ -1,6 +1,7 @@
 import {
   ok,
   type Candidate,
+  type EffectiveSwitches,
   type Manifest,
   type PrivacyMode,
   type RequestContext,
@@ -12,6 +13,8 @@ import {
 } from '@recsys/shared'
 import type { CatalogView } from '../../adapters/edge-store/catalog-view'
 import type { EdgeStore } from '../../adapters/edge-store/interface'
+import type { EdgeModelSource } from '../../adapters/edge-model/store'
+import type { ScorerService } from '../../middleware/init'
 
 /** What a tier may read to produce its candidates. */
 export interface TierContext {
@@ -27,6 +30,19 @@ export interface TierContext {
   privacy: PrivacyMode
   context: RequestContext
   catalog: CatalogView
+  switches: EffectiveSwitches
+  /** Items asked for. */
+  limit: number
+  /** ms since epoch, the request's clock for features and eligibility. */
+  now: number
+  /** `performance.now()` when the request arrived: the surface's deadline counts from here. */
+  started: number
+  /** Real-time tombstones, when readable (the scorer is told to exclude them). */
+  tombstones: ReadonlySet<string> | undefined
+  /** Whether the rules exclude items the user has seen (the scorer is told to exclude them too). */
+  excludeSeen: boolean
+  scorer: ScorerService | undefined
+  artifacts: EdgeModelSource
 }
 
 /** A tier of the ladder: whether it applies to this request, and how to load it. */
@@ -34,6 +50,11 @@ export interface TierSource {
   tier: Tier
   /** Why the tier does not apply to this request, or undefined when it does. */
   skip(ctx: TierContext): string | undefined
+  /**
+   * Why the tier applies but cannot be used now (the scorer's circuit is open), or undefined: it is skipped at once,
+   * and the response is degraded.
+   */
+  unavailable?(ctx: TierContext): string | undefined
   load(ctx: TierContext): Promise<Result<Candidate[], string>>
 }
 

@@ -1,0 +1,33 @@
+import type { ModelMetadata } from '@recsys/shared'
+
+/**
+ * Raw model outputs → scores, as the model's metadata says: a raw output that is NaN or outside `score_range`
+ * scores as the floor (the lowest score the calibration can give inside the range); the rest are calibrated.
+ * `sigmoid`: 1 / (1 + e^−(a·x + b)); `platt` (Platt's sign convention): 1 / (1 + e^(a·x + b)); `none`: x.
+ */
+export function calibrate(
+  raw: ArrayLike<number>,
+  meta: Pick<ModelMetadata, 'calibration' | 'score_range'>,
+): { scores: number[]; floored: number } {
+  const [lo, hi] = meta.score_range
+  const f = calibration(meta.calibration)
+  const floor = Math.min(f(lo), f(hi))
+  let floored = 0
+  const scores = Array.from(raw, (x) => {
+    if (!Number.isFinite(x) || x < lo || x > hi) {
+      floored++
+      return floor
+    }
+    const s = f(x)
+    if (Number.isFinite(s)) return s
+    floored++
+    return floor
+  })
+  return { scores, floored }
+}
+
+function calibration({ kind, a, b }: ModelMetadata['calibration']): (x: number) => number {
+  if (kind === 'sigmoid') return (x) => 1 / (1 + Math.exp(-(a * x + b)))
+  if (kind === 'platt') return (x) => 1 / (1 + Math.exp(a * x + b))
+  return (x) => x
+}

@@ -1,0 +1,154 @@
+import { env } from 'cloudflare:workers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { r2Keys, type ReleaseSpec } from '@recsys/shared'
+import { sha256Hex } from '../src/util/sha256'
+import {
+  baseSpec,
+  createKey,
+  engage,
+  envWith,
+  newTenant,
+  publish,
+  release,
+  seedUser,
+} from './fixtures'
+import { recommend } from './request'
+import { edgeModelBytes, fx, lane, laneStats, seedRecent } from './scorer-fixture'
+
+/**
+ * Tier `edge_rescored`: the user's cached slate re-scored in workerd by the release's edge model (onnxruntime-web,
+ * real ONNX bytes from the artifact bucket). The fixture model scores `category_affinity + 0.1 · rank_reciprocal`,
+ * so session items decide the order. The scorer is the real one behind the proxy, made to drop connections.
+ *
+ * u1's cached slate (baseSpec): i31 c2, i32 c3, i33 c0, i34 c1, i35 c2.
+ */
+const home = (session: string[], extra: Record<string, unknown> = {}) => ({
+  surface: 'home_feed',
+  subject: { user_id: 'u1' },
+  context: { session_item_ids: session },
+  limit: 5,
+  ...extra,
+})
+const ids = (json: any): string[] => json.items.map((i: { item_id: string }) => i.item_id)
+
+/** A release of `tenant` with the fixture's edge model, its bytes in the artifact bucket as a publish writes them. */
+async function withEdgeModel(tenant: string): Promise<ReleaseSpec> {
+  const model = edgeModelBytes()
+  const sha256 = await sha256Hex(model)
+  await env.ARTIFACT_BUCKET.put(r2Keys.blob(tenant, sha256), model)
+  return baseSpec(tenant, {
+    edge_model: { sha256, size_bytes: model.byteLength, metadata: fx.edgeModel.metadata },
+  })
+}
+
+describe('tier edge_rescored', () => {
+  let tenant: string
+  let key: string
+  let debugKey: string
+  const engaged: string[] = []
+  beforeAll(async () => {
+    tenant = newTenant('rescore')
+    await publish(await withEdgeModel(tenant))
+    key = await createKey(tenant)
+    debugKey = await createKey(tenant, ['recommend', 'debug'])
+    await seedUser(tenant, 'u1', { consent: true, segment: 'seg-a' })
+  })
+  afterAll(async () => {
+    for (const name of engaged) await release(name)
+  })
+
+  it('serves the cached slate re-ordered by the edge model with session context (no scorer configured)', async () => {
+    const c3 = await recommend(debugKey, home(['i4'], { debug: true })) // i4 is in c3
+    expect(c3.json.metadata).toMatchObject({ tier: 'edge_rescored', degraded: false })
+    expect(ids(c3.json)).toEqual(['i32', 'i31', 'i33', 'i34', 'i35'])
+    const scores = c3.json.debug.items.map((i: any) => i.score)
+    expect(scores[0]).toBeCloseTo(1 + 0.1 / 2, 5)
+    expect(scores[1]).toBeCloseTo(0.1, 5)
+
+    const c2 = await recommend(key, home(['i3'])) // i3 is in c2
+    expect(ids(c2.json)).toEqual(['i31', 'i35', 'i32', 'i33', 'i34'])
+  })
+
+  it('recent items of user state count as history too', async () => {
+    const t = newTenant('rescore-recent')
+    await publish(await withEdgeModel(t))
+    const k = await createKey(t)
+    await seedUser(t, 'u1', { consent: true })
+    await seedRecent(t, 'u1', ['i2']) // i2 is in c1
+    const { json } = await recommend(k, home([]))
+    expect(json.metadata.tier).toBe('edge_rescored')
+    expect(ids(json)[0]).toBe('i34')
+  })
+
+  it('serves with the scorer down, degraded, with the spine’s filters applied', async () => {
+    const e = await lane('rescore-down', { mode: 'down' })
+    await seedUser(tenant, 'u1', { suppressedItems: ['i31'] })
+    const { json } = await recommend(debugKey, home(['i3'], { debug: true }), e)
+    expect(json.metadata).toMatchObject({ tier: 'edge_rescored', degraded: true })
+    expect(json.debug.tiers_tried[0].status).toMatch(/^failed: scorer: connection error/)
+    expect(ids(json).slice(0, 4)).toEqual(['i35', 'i32', 'i33', 'i34'])
+    expect(ids(json)).not.toContain('i31')
+    expect((await laneStats('rescore-down')).requests).toBe(1)
+  })
+
+  it('bytes that do not match the manifest’s sha256 are never run: next tier, degraded', async () => {
+    // A manifest naming a model this isolate has not loaded, whose object holds other bytes (sessions are cached
+    // by content, so the good model's sha would not be read again).
+    const t = newTenant('rescore-bad')
+    const model = edgeModelBytes()
+    const named = await sha256Hex(new TextEncoder().encode('another model'))
+    await env.ARTIFACT_BUCKET.put(r2Keys.blob(t, named), model)
+    await publish(
+      baseSpec(t, {
+        edge_model: {
+          sha256: named,
+          size_bytes: model.byteLength,
+          metadata: fx.edgeModel.metadata,
+        },
+      }),
+    )
+    const k = await createKey(t, ['recommend', 'debug'])
+    await seedUser(t, 'u1', { consent: true })
+    const { json } = await recommend(k, home(['i4'], { debug: true }))
+    expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
+    expect(json.debug.tiers_tried[1].status).toMatch(/^failed: .*has sha256/)
+    expect(ids(json)).toEqual(['i31', 'i32', 'i33', 'i34', 'i35'])
+  })
+
+  it('needs personalization and user state', async () => {
+    const np = await recommend(
+      debugKey,
+      home(['i4'], { debug: true, privacy_mode: 'contextual_only' }),
+    )
+    expect(np.json.debug.tiers_tried[1]).toMatchObject({
+      tier: 'edge_rescored',
+      status: 'skipped: privacy mode contextual_only',
+    })
+    const down = envWith({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9' })
+    const nostate = await recommend(debugKey, home(['i4'], { debug: true }), down)
+    expect(nostate.json.metadata.tier).toBe('global_popular')
+    expect(nostate.json.debug.tiers_tried[1].status).toMatch(
+      /skipped: (user state unavailable|privacy)/,
+    )
+  })
+
+  it('kill switch edge.edge_model skips it: cached_user serves the slate in its own order', async () => {
+    const name = `tenant:${tenant}:edge.edge_model`
+    engaged.push(name)
+    await engage(name)
+    const t0 = Date.now()
+    let json: any
+    do {
+      json = (await recommend(debugKey, home(['i4'], { debug: true }))).json
+      if (json.metadata.tier === 'cached_user') break
+      await new Promise((r) => setTimeout(r, 50))
+    } while (Date.now() - t0 < 3000)
+    expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: false })
+    expect(json.debug.tiers_tried[1]).toMatchObject({
+      tier: 'edge_rescored',
+      status: 'skipped: kill switch edge.edge_model',
+    })
+    expect(ids(json).slice(0, 3)).toEqual(['i32', 'i33', 'i34']) // i31 suppressed above
+    await release(name)
+  })
+})

@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RANK_SOURCES, redisKeys } from '@recsys/shared'
+import { createKey, engage, publish, redis, release, seedUser } from './fixtures'
+import { recommend } from './request'
+import { fx, lane, laneStats, scorerSpec, seedRecent } from './scorer-fixture'
+
+/**
+ * Tier `ranked` against the real scorer process (gpu-scorer/src/main.ts over a fixture store, started by the global
+ * setup) behind the fault proxy: each test uses its own proxy lane (its own fault, request count and breaker).
+ * ARCHITECTURE §5: a scorer that is slow, down or returns garbage fails open to the next tier, degraded.
+ */
+const tenant = fx.tenant
+const suppressed = () => Object.keys(fx.catalog).slice(100, 103)
+const home = (user: string, extra: Record<string, unknown> = {}) => ({
+  surface: 'home_feed',
+  subject: { user_id: user },
+  context: { session_item_ids: ['item-7', 'item-8'], country: 'FR' },
+  limit: 10,
+  ...extra,
+})
+const tombstoned = 'item-104'
+const engaged: string[] = []
+
+/** The spine's invariants on a served slate (ARCHITECTURE §5, step 5), whatever tier served it. */
+function expectInvariants(json: any, opts: { suppressed?: string[] } = {}) {
+  const ids: string[] = json.items.map((i: { item_id: string }) => i.item_id)
+  expect(ids.length).toBeGreaterThan(0)
+  expect(new Set(ids).size).toBe(ids.length)
+  expect(json.items.map((i: { position: number }) => i.position)).toEqual(ids.map((_, i) => i + 1))
+  const never = new Set([
+    ...fx.denylist,
+    ...fx.traps.denied,
+    ...fx.traps.unavailable,
+    ...fx.traps.onlyInDE, // requests come from FR
+    ...(opts.suppressed ?? []),
+    tombstoned,
+  ])
+  for (const id of ids) expect(never.has(id), `${id} must not be served`).toBe(false)
+}
+
+/** Polls until the edge shows the effect (kill switches have a ≤ 1 s isolate cache). */
+async function until(check: () => Promise<boolean>, ms = 3000) {
+  const t0 = Date.now()
+  while (Date.now() - t0 < ms) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`not visible within ${ms} ms`)
+}
+
+describe('tier ranked (real scorer behind the fault proxy)', () => {
+  let key: string
+  let debugKey: string
+  beforeAll(async () => {
+    await publish(scorerSpec())
+    key = await createKey(tenant)
+    debugKey = await createKey(tenant, ['recommend', 'debug'])
+    for (const u of fx.users.slice(0, 4))
+      await seedUser(tenant, u, { consent: true, suppressedItems: suppressed() })
+    await seedRecent(tenant, 'user-1', ['item-20', 'item-21', 'item-22'])
+    await redis().sadd(redisKeys.tombstones(tenant), tombstoned)
+  })
+  afterAll(async () => {
+    for (const name of engaged) await release(name)
+  })
+
+  it('healthy: serves ranked with the scorer’s sources and reasons, not degraded', async () => {
+    const e = await lane('healthy')
+    const { status, json } = await recommend(debugKey, home('user-1', { debug: true }), e)
+    expect(status).toBe(200)
+    expect(json.metadata).toMatchObject({ tier: 'ranked', degraded: false })
+    for (const it of json.items) {
+      expect(RANK_SOURCES).toContain(it.source)
+      expect(typeof it.reason).toBe('string')
+    }
+    expect(json.debug.items.every((i: any) => typeof i.score === 'number')).toBe(true)
+    expectInvariants(json, { suppressed: suppressed() })
+
+    // What reached the scorer: one call, the service token, a deadline inside the surface's, the request's context.
+    const { requests, last } = await laneStats('healthy')
+    expect(requests).toBe(1)
+    expect(last!.headers.authorization).toBe(`Bearer ${fx.token}`)
+    const deadline = Number(last!.headers['x-deadline-ms'])
+    expect(deadline).toBeGreaterThan(0)
+    expect(deadline).toBeLessThanOrEqual(1000 - 10)
+    expect(last!.body).toMatchObject({
+      tenant,
+      surface: 'home_feed',
+      subject: 'u.user-1',
+      recent_items: ['item-20', 'item-21', 'item-22'],
+      session_items: ['item-7', 'item-8'],
+      country: 'FR',
+      disabled_sources: [],
+    })
+    expect(last!.body.limit).toBeGreaterThanOrEqual(10)
+    expect(last!.body.exclude).toEqual(expect.arrayContaining([...suppressed(), tombstoned]))
+  })
+
+  it('final eligibility still applies to ranked items: a suppressed category the scorer is not told about', async () => {
+    const e = await lane('eligibility')
+    const first = await recommend(key, home('user-2'), e)
+    expect(first.json.metadata.tier).toBe('ranked')
+    const top = first.json.items[0].item_id as string
+    const cats = fx.catalog[top]!.categories
+    await seedUser(tenant, 'user-2', { suppressedCategories: cats })
+    const { json } = await recommend(key, home('user-2'), e)
+    expect(json.metadata.tier).toBe('ranked')
+    for (const it of json.items)
+      expect(fx.catalog[it.item_id]!.categories.some((c) => cats.includes(c))).toBe(false)
+    expectInvariants(json, { suppressed: suppressed() })
+  })
+
+  it('an item-anchored surface sends the anchor item', async () => {
+    const e = await lane('anchored')
+    const { json } = await recommend(
+      key,
+      { surface: 'related_items', subject: { user_id: 'user-1' }, context: { item_id: 'item-9' } },
+      e,
+    )
+    expect(json.metadata.tier).toBe('ranked')
+    expect((await laneStats('anchored')).last!.body.anchor_item).toBe('item-9')
+    expect(json.items.map((i: any) => i.item_id)).not.toContain('item-9')
+  })
+
+  const faults = [
+    ['down (connection dropped)', { mode: 'down' }],
+    ['slower than the deadline', { mode: 'delay', ms: 1500 }],
+    ['500', { mode: 'status', status: 500 }],
+    ['malformed JSON', { mode: 'malformed' }],
+    ['NaN scores as null', { mode: 'nan', as: 'null' }],
+    ['NaN scores as "NaN"', { mode: 'nan', as: 'string' }],
+  ] as const
+  for (const [name, fault] of faults) {
+    it(`scorer ${name}: falls to cached_user, degraded, invariants hold`, async () => {
+      const id = `fault-${fault.mode}-${'as' in fault ? fault.as : ''}`
+      const e = await lane(id, fault)
+      const t0 = Date.now()
+      const { status, json } = await recommend(debugKey, home('user-1', { debug: true }), e)
+      expect(status).toBe(200)
+      expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
+      expect(json.debug.tiers_tried[0]).toMatchObject({ tier: 'ranked' })
+      expect(json.debug.tiers_tried[0].status).toMatch(/^failed: scorer: /)
+      expectInvariants(json, { suppressed: suppressed() })
+      expect((await laneStats(id)).requests).toBe(1)
+      // A slow scorer is abandoned at the deadline, not waited for.
+      if (fault.mode === 'delay') expect(Date.now() - t0).toBeLessThan(1450)
+    })
+  }
+
+  it('scorer unreachable (connection refused): falls to cached_user, degraded', async () => {
+    const e = await lane('refused', { mode: 'pass' }, { url: 'http://127.0.0.1:9' })
+    const { json } = await recommend(key, home('user-1'), e)
+    expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
+    expectInvariants(json, { suppressed: suppressed() })
+  })
+
+  it('flapping: every other call fails; each response says which', async () => {
+    const e = await lane('flapping', { mode: 'flapping' })
+    const tiers: Array<[string, boolean]> = []
+    for (let i = 0; i < 4; i++) {
+      const { json } = await recommend(key, home('user-1'), e)
+      expectInvariants(json, { suppressed: suppressed() })
+      tiers.push([json.metadata.tier, json.metadata.degraded])
+    }
+    expect(tiers).toEqual([
+      ['ranked', false],
+      ['cached_user', true],
+      ['ranked', false],
+      ['cached_user', true],
+    ])
+  })
+
+  it('the breaker opens after consecutive failures (no calls while open) and recovers after the pause', async () => {
+    const e = await lane('breaker', { mode: 'status', status: 500 }, { failures: 3, pauseMs: 600 })
+    for (let i = 0; i < 3; i++) await recommend(key, home('user-1'), e)
+    expect((await laneStats('breaker')).requests).toBe(3)
+    // Open: skipped at once, degraded, and nothing reaches the scorer.
+    for (let i = 0; i < 3; i++) {
+      const { json } = await recommend(debugKey, home('user-1', { debug: true }), e)
+      expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
+      expect(json.debug.tiers_tried[0]).toMatchObject({
+        tier: 'ranked',
+        status: 'skipped: circuit open',
+      })
+      expectInvariants(json, { suppressed: suppressed() })
+    }
+    expect((await laneStats('breaker')).requests).toBe(3)
+
+    // After the pause one trial goes through; it fails, so the circuit opens again.
+    await new Promise((r) => setTimeout(r, 650))
+    await recommend(key, home('user-1'), e)
+    expect((await laneStats('breaker')).requests).toBe(4)
+    await recommend(key, home('user-1'), e)
+    expect((await laneStats('breaker')).requests).toBe(4)
+
+    // The scorer recovers: the next trial succeeds and the circuit closes.
+    await lane('breaker', { mode: 'pass' }, { failures: 3, pauseMs: 600 })
+    await new Promise((r) => setTimeout(r, 650))
+    for (let i = 0; i < 2; i++) {
+      const { json } = await recommend(key, home('user-1'), e)
+      expect(json.metadata).toMatchObject({ tier: 'ranked', degraded: false })
+    }
+    expect((await laneStats('breaker')).requests).toBe(6)
+  })
+
+  it('kill switch edge.scorer: no call reaches the scorer, not degraded', async () => {
+    const e = await lane('killed')
+    const name = `tenant:${tenant}:edge.scorer`
+    engaged.push(name)
+    await engage(name)
+    await until(
+      async () => (await recommend(key, home('user-3'), e)).json.metadata.tier !== 'ranked',
+    )
+    const before = (await laneStats('killed')).requests
+    const { json } = await recommend(debugKey, home('user-3', { debug: true }), e)
+    expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: false })
+    expect(json.debug.tiers_tried[0]).toMatchObject({
+      tier: 'ranked',
+      status: 'skipped: kill switch edge.scorer',
+    })
+    expect((await laneStats('killed')).requests).toBe(before)
+    await release(name)
+    await until(
+      async () => (await recommend(key, home('user-3'), e)).json.metadata.tier === 'ranked',
+    )
+  })
+
+  it('kill switch source.<id> reaches the scorer as disabled_sources', async () => {
+    const e = await lane('sources')
+    const name = `tenant:${tenant}:source.trending`
+    engaged.push(name)
+    await engage(name)
+    await until(
+      async () =>
+        (await recommend(key, home('user-3'), e)) &&
+        (await laneStats('sources')).last?.body.disabled_sources?.includes('trending') === true,
+    )
+    const { json } = await recommend(key, home('user-3'), e)
+    expect(json.metadata.tier).toBe('ranked')
+    expect((await laneStats('sources')).last!.body.disabled_sources).toEqual(['trending'])
+    for (const it of json.items) expect(it.source).not.toBe('trending')
+    await release(name)
+  })
+
+  it('without user state or personalization the scorer is not called', async () => {
+    const e = await lane('private')
+    const { json } = await recommend(
+      debugKey,
+      home('user-1', { debug: true, privacy_mode: 'non_personalized' }),
+      e,
+    )
+    expect(json.metadata.tier).toBe('global_popular')
+    expect(json.debug.tiers_tried[0]).toMatchObject({
+      tier: 'ranked',
+      status: 'skipped: privacy mode non_personalized',
+    })
+    expect((await laneStats('private')).requests).toBe(0)
+  })
+})

@@ -1,0 +1,4 @@
+/** Hono variables of the scorer's app. */
+export interface AppEnv {
+  Variables: { requestId: string }
+}

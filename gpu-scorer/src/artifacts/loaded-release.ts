@@ -1,0 +1,115 @@
+import {
+  CatalogFile,
+  FallbackFile,
+  listSignals,
+  NeighborsFile,
+  TrendingFile,
+  type ArtifactKind,
+  type CatalogFlags,
+  type ScorerFile,
+  type ScorerReleaseManifest,
+  type SlateEntry,
+  type SurfaceConfig,
+} from '@recsys/shared'
+import type { z } from 'zod'
+import type { ExecutionProviderChoice } from '../config'
+import { BatchedModel, type BatchedModelOptions } from '../ranking/batched-model'
+import { loadAnnIndex, type AnnIndex } from './ann-index'
+import type { ArtifactStore } from './artifact-store'
+import { loadRankerModel } from './ranker-model'
+
+/** Everything one release gives the scorer, in memory, immutable once loaded. */
+export interface LoadedRelease {
+  tenant: string
+  release: string
+  model_version: string
+  /** The sha256 of the index file, or null without one. */
+  index_version: string | null
+  /** Empty: the manifest lists no surfaces, and any surface is accepted. */
+  surfaces: ReadonlyMap<string, SurfaceConfig>
+  /** The release denylist with folded tombstones. */
+  denied: ReadonlySet<string>
+  catalog: ReadonlyMap<string, CatalogFlags>
+  neighbors: ReadonlyMap<string, readonly SlateEntry[]>
+  trending: readonly SlateEntry[]
+  /** The fallback (popular) list of each surface: the editorial source. */
+  editorial: ReadonlyMap<string, readonly SlateEntry[]>
+  /** Trending in [0, 1] by score (shared `listSignals`). */
+  trendingSignal: ReadonlyMap<string, number>
+  /** Popularity in [0, 1] by rank of the surface's fallback list (shared `listSignals`). */
+  popularity: ReadonlyMap<string, ReadonlyMap<string, number>>
+  index: AnnIndex | undefined
+  model: BatchedModel
+  /** Frees the model session; only once no request holds the release. */
+  dispose(): Promise<void>
+}
+
+export interface LoadReleaseOptions extends BatchedModelOptions {
+  provider: ExecutionProviderChoice
+}
+
+const fileOf = (m: ScorerReleaseManifest, kind: ArtifactKind): ScorerFile | undefined =>
+  m.files.find((f) => f.kind === kind)
+
+async function jsonFile<S extends z.ZodType>(
+  store: ArtifactStore,
+  m: ScorerReleaseManifest,
+  kind: ArtifactKind,
+  schema: S,
+): Promise<z.infer<S> | undefined> {
+  const f = fileOf(m, kind)
+  if (!f) return undefined
+  const bytes = await store.blob(m.tenant, f)
+  const r = schema.safeParse(JSON.parse(new TextDecoder().decode(bytes)))
+  if (!r.success)
+    throw new Error(`${kind}/${f.name}@${f.sha256.slice(0, 12)}: ${r.error.issues[0]?.message}`)
+  return r.data
+}
+
+/** Reads a release's manifest and files and builds it in memory. Any file but the model may be missing. */
+export async function loadRelease(
+  store: ArtifactStore,
+  tenant: string,
+  release: string,
+  opts: LoadReleaseOptions,
+): Promise<LoadedRelease> {
+  const m = await store.manifest(tenant, release)
+  const modelFile = fileOf(m, 'model')
+  if (!modelFile) throw new Error(`release ${tenant}/${release} has no model`)
+  const [catalog, fallback, neighbors, trending] = await Promise.all([
+    jsonFile(store, m, 'catalog', CatalogFile),
+    jsonFile(store, m, 'fallback', FallbackFile),
+    jsonFile(store, m, 'neighbors', NeighborsFile),
+    jsonFile(store, m, 'trending', TrendingFile),
+  ])
+  const indexFile = fileOf(m, 'index')
+  const index = indexFile ? await loadAnnIndex(await store.blob(tenant, indexFile)) : undefined
+  const model = await loadRankerModel(
+    await store.blob(tenant, modelFile),
+    modelFile.metadata,
+    opts.provider,
+  )
+  const editorial = new Map<string, SlateEntry[]>()
+  // The default list of a surface (no variant) wins over variants' lists.
+  for (const l of fallback?.lists ?? [])
+    if (!editorial.has(l.surface) || l.variant === undefined)
+      editorial.set(l.surface, l.slate.items)
+  const trendingItems = trending?.items ?? []
+  return {
+    tenant,
+    release,
+    model_version: m.model_version,
+    index_version: indexFile?.sha256 ?? null,
+    surfaces: new Map(m.surfaces.map((s) => [s.id, s])),
+    denied: new Set(m.denylist),
+    catalog: new Map(Object.entries(catalog?.items ?? {})),
+    neighbors: new Map(Object.entries(neighbors?.items ?? {})),
+    trending: trendingItems,
+    editorial,
+    trendingSignal: listSignals(trendingItems, 'score'),
+    popularity: new Map([...editorial].map(([s, items]) => [s, listSignals(items, 'rank')])),
+    index,
+    model: new BatchedModel(model, opts),
+    dispose: () => model.dispose(),
+  }
+}

@@ -1,0 +1,199 @@
+import { RANKER_FEATURE_COUNT } from '@recsys/shared'
+import type { Logger } from '../log'
+import type { ScorerMetrics } from '../metrics/scorer-metrics'
+import type { ArtifactStore } from './artifact-store'
+import { loadRelease, type LoadedRelease, type LoadReleaseOptions } from './loaded-release'
+import { ReleaseSlot, type Lease } from './release-slot'
+
+export interface ReleaseManagerOptions extends LoadReleaseOptions {
+  store: ArtifactStore
+  /** Fixed tenant list; undefined: every tenant folder with a pointer, rescanned on each poll. */
+  tenants?: readonly string[]
+  pollMs: number
+  log: Logger
+  metrics: ScorerMetrics
+  /** Rows of the warm-up batch. */
+  warmRows?: number
+}
+
+/** A failed release is retried after this many polls (its files may have been half-written). */
+const RETRY_FAILED_AFTER_POLLS = 10
+
+/**
+ * Keeps the live release of every tenant: polls each pointer, loads a new release beside the live one, warms it
+ * (inference on a dummy batch), then swaps atomically. A failed load leaves the old release serving; it is
+ * logged and counted.
+ */
+export class ReleaseManager {
+  private readonly slots = new Map<string, ReleaseSlot>()
+  private readonly failed = new Map<string, { release: string; polls: number }>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private polling: Promise<void> | undefined
+  private scanned = false
+  private closed = false
+
+  constructor(private readonly opts: ReleaseManagerOptions) {
+    opts.metrics.watchQueue(() => {
+      let n = 0
+      for (const s of this.slots.values()) {
+        if (s.current) n += s.current.model.queueDepth
+        for (const r of s.draining) n += r.model.queueDepth
+      }
+      return n
+    })
+  }
+
+  /** Polls now and then every `pollMs`. Resolves after the first poll. */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.poll(), this.opts.pollMs)
+    this.timer.unref()
+    await this.poll()
+  }
+
+  /** One pass over every tenant; concurrent calls share the pass in progress. */
+  poll(): Promise<void> {
+    this.polling ??= this.pollAll().finally(() => {
+      this.polling = undefined
+    })
+    return this.polling
+  }
+
+  /** Known tenants (configured, or found in the store). */
+  get tenants(): string[] {
+    return [...this.slots.keys()]
+  }
+
+  has(tenant: string): boolean {
+    return this.slots.has(tenant)
+  }
+
+  current(tenant: string): LoadedRelease | undefined {
+    return this.slots.get(tenant)?.current
+  }
+
+  /** The tenant's live release, held until `done()`; undefined when none is loaded. */
+  acquire(tenant: string): Lease | undefined {
+    return this.slots.get(tenant)?.acquire()
+  }
+
+  /** True when the first scan is done, at least one tenant is known, and every one has a warmed release. */
+  get ready(): boolean {
+    return (
+      this.scanned &&
+      this.slots.size > 0 &&
+      [...this.slots.values()].every((s) => s.current !== undefined)
+    )
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    await this.polling
+    for (const s of this.slots.values()) s.clear()
+  }
+
+  private slot(tenant: string): ReleaseSlot {
+    let s = this.slots.get(tenant)
+    if (!s) {
+      s = new ReleaseSlot((r) => {
+        this.opts.log('release disposed', { tenant: r.tenant, release: r.release })
+        void r
+          .dispose()
+          .catch((e: unknown) =>
+            this.opts.log('release dispose failed', { tenant, error: String(e) }),
+          )
+      })
+      this.slots.set(tenant, s)
+    }
+    return s
+  }
+
+  private async pollAll() {
+    let tenants: readonly string[]
+    try {
+      tenants = this.opts.tenants ?? (await this.opts.store.tenants())
+    } catch (e) {
+      this.opts.log('tenant scan failed', { error: String(e) })
+      return
+    }
+    for (const t of tenants) {
+      if (this.closed) return
+      this.slot(t)
+      await this.pollTenant(t)
+    }
+    this.scanned = true
+  }
+
+  private async pollTenant(tenant: string) {
+    const { log, metrics } = this.opts
+    let release: string
+    try {
+      const p = await this.opts.store.pointer(tenant)
+      if (!p) return
+      release = p.release
+    } catch (e) {
+      log('pointer unreadable', { tenant, error: String(e) })
+      return
+    }
+    const slot = this.slot(tenant)
+    if (slot.current?.release === release) return
+    const failed = this.failed.get(tenant)
+    if (failed?.release === release && ++failed.polls < RETRY_FAILED_AFTER_POLLS) return
+    const t0 = performance.now()
+    let next: LoadedRelease
+    try {
+      next = await loadRelease(this.opts.store, tenant, release, this.opts)
+    } catch (e) {
+      this.failed.set(tenant, { release, polls: 0 })
+      metrics.loadFailures.inc({ tenant })
+      log('release load failed', {
+        tenant,
+        release,
+        serving: slot.current?.release ?? null,
+        error: e instanceof Error ? e.message : String(e),
+      })
+      return
+    }
+    try {
+      await this.warm(next)
+    } catch (e) {
+      this.failed.set(tenant, { release, polls: 0 })
+      metrics.loadFailures.inc({ tenant })
+      log('release warm-up failed', { tenant, release, error: String(e) })
+      await next.dispose().catch(() => undefined)
+      return
+    }
+    if (this.closed) {
+      await next.dispose()
+      return
+    }
+    this.failed.delete(tenant)
+    const old = slot.swap(next)
+    if (old)
+      metrics.loaded.remove({ tenant, release: old.release, model_version: old.model_version })
+    metrics.loaded.set({ tenant, release, model_version: next.model_version }, 1)
+    metrics.provider.reset()
+    metrics.provider.set({ provider: next.model.model.provider }, 1)
+    metrics.swaps.inc({ tenant })
+    log('release live', {
+      tenant,
+      release,
+      previous: old?.release ?? null,
+      model_version: next.model_version,
+      index_version: next.index_version,
+      provider: next.model.model.provider,
+      load_ms: Math.round(performance.now() - t0),
+    })
+  }
+
+  /** Runs the model on a dummy batch through the batcher (first-run allocations, and the batcher's estimate). */
+  private async warm(r: LoadedRelease) {
+    const rows = Math.max(1, Math.min(this.opts.warmRows ?? 1000, this.opts.maxBatch))
+    const features = new Float32Array(rows * RANKER_FEATURE_COUNT)
+    for (let i = 0; i < features.length; i++) features[i] = ((i * 7) % 13) / 13
+    for (let k = 0; k < 3; k++) {
+      const out = await r.model.score(features, rows)
+      if (out.length !== rows) throw new Error(`warm-up returned ${out.length} of ${rows} scores`)
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { meanVector, type RankRequest } from '@recsys/shared'
+import type { LoadedRelease } from '../artifacts/loaded-release'
+
+/** Item-to-item evidence for one item: best neighbour similarity and how many seed items list it. */
+export interface I2iEvidence {
+  max: number
+  hits: number
+}
+
+/** What the request says about its subject, computed once and read by the sources and the features. */
+export interface SubjectContext {
+  /** The user's embedding (`u.<id>` subjects), else the mean of recent + session item vectors. */
+  vector: Float32Array | undefined
+  vectorFrom: 'embedding' | 'history' | 'none'
+  sessionVectors: Float32Array[]
+  /** Categories of recent and session items found in the catalog, one entry per item. */
+  historyCategories: string[][]
+  /** Seed items of item-to-item, in order: anchor, session, recent (each once). */
+  seeds: string[]
+  /** Item-to-item evidence from every seed's neighbour list (not cut to a quota: features read it too). */
+  i2i: Map<string, I2iEvidence>
+}
+
+export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectContext {
+  const history = [...req.session_items, ...req.recent_items]
+  const vec = (id: string) => r.index?.itemVector(id)
+  let vector = r.index?.userVector(req.subject)
+  let vectorFrom: SubjectContext['vectorFrom'] = vector ? 'embedding' : 'none'
+  if (!vector) {
+    vector = meanVector(history.map(vec).filter((v): v is Float32Array => v !== undefined))
+    if (vector) vectorFrom = 'history'
+  }
+  const historyCategories: string[][] = []
+  for (const id of history) {
+    const flags = r.catalog.get(id)
+    if (flags) historyCategories.push(flags.categories)
+  }
+  const seeds = [...new Set([...(req.anchor_item ? [req.anchor_item] : []), ...history])]
+  const i2i = new Map<string, I2iEvidence>()
+  for (const seed of seeds)
+    for (const n of r.neighbors.get(seed) ?? []) {
+      const sim = n.score ?? 0
+      const e = i2i.get(n.item_id)
+      if (e) {
+        e.max = Math.max(e.max, sim)
+        e.hits++
+      } else i2i.set(n.item_id, { max: sim, hits: 1 })
+    }
+  return {
+    vector,
+    vectorFrom,
+    sessionVectors: req.session_items.map(vec).filter((v): v is Float32Array => v !== undefined),
+    historyCategories,
+    seeds,
+    i2i,
+  }
+}
