@@ -3,7 +3,8 @@
  * redis-server from PATH) behind the Upstash-compatible gateway; the edge Worker on wrangler's local dev engine
  * with its state in .data/wrangler; the control plane on PGlite in .data/pglite. On first start it creates tenant
  * `demo`, runs the pipeline on the built-in synthetic dataset and publishes, all through the operator API.
- * Ctrl-C stops every process it started. The scorer joins with its issue.
+ * The regional scorer (gpu-scorer) follows the scorer artifact store in .data/scorer and serves tier `ranked`.
+ * Ctrl-C stops every process it started.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
@@ -13,12 +14,14 @@ import { redisKeys } from '@recsys/shared'
 import { startGateway } from '../gateway/server'
 import { ensureRedis } from '../redis/ensure-redis'
 import { startControlPlaneProcess } from './control-plane'
+import { startScorerProcess } from './scorer'
 import { startWranglerDev } from './wrangler-dev'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 const EDGE_PORT = Number(process.env.EDGE_PORT ?? 8787)
 const CONTROL_PLANE_PORT = Number(process.env.CONTROL_PLANE_PORT ?? 8788)
 const GATEWAY_PORT = Number(process.env.UPSTASH_GATEWAY_PORT ?? 8079)
+const SCORER_PORT = Number(process.env.SCORER_PORT ?? 8789)
 const TOKEN = process.env.UPSTASH_REDIS_REST_TOKEN ?? 'dev-token'
 const TRACKING_SECRET = process.env.TRACKING_SECRET ?? 'dev-tracking-secret-change-me'
 const DATA = path.join(root, '.data')
@@ -91,6 +94,7 @@ async function main() {
       ['edge', EDGE_PORT, 'EDGE_PORT'],
       ['control plane', CONTROL_PLANE_PORT, 'CONTROL_PLANE_PORT'],
       ['Upstash gateway', GATEWAY_PORT, 'UPSTASH_GATEWAY_PORT'],
+      ['scorer', SCORER_PORT, 'SCORER_PORT'],
     ] as const)
       if (!(await portFree(port)))
         throw new Error(`port ${port} (${name}) is in use: stop what holds it or set ${env}`)
@@ -106,6 +110,21 @@ async function main() {
     stops.push(() => gateway.close())
     console.log(`  ${gateway.url}`)
 
+    step('scorer (artifacts from .data/scorer)')
+    const scorerToken = process.env.SCORER_TOKEN ?? randomBytes(24).toString('base64url')
+    const scorer = await startScorerProcess({
+      env: {
+        SCORER_PORT: String(SCORER_PORT),
+        SCORER_DATA_DIR: path.join(DATA, 'scorer'),
+        SCORER_TOKEN: scorerToken,
+      },
+      log: (line) => {
+        if (/"level":"(error|warn)"/.test(line)) console.error(`  [scorer] ${line}`)
+      },
+    })
+    stops.push(() => scorer.stop())
+    console.log(`  ${scorer.url}`)
+
     step('edge Worker (wrangler local dev engine, state in .data/wrangler)')
     const edgeAdminToken = randomBytes(24).toString('base64url')
     const edge = await startWranglerDev({
@@ -117,6 +136,8 @@ async function main() {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: TOKEN,
         TRACKING_SECRET,
+        SCORER_URL: scorer.url,
+        SCORER_TOKEN: scorerToken,
         // The local edge store's write route, for the control plane only (never set in production).
         EDGE_ADMIN_TOKEN: edgeAdminToken,
       },
@@ -210,6 +231,10 @@ async function main() {
       console.log(`  published ${last.result.published.release}`)
     }
 
+    step('scorer: loading and warming the release')
+    await scorer.waitReady()
+    console.log('  ready')
+
     step('user state: consent and taste cluster of the demo users')
     const cmds = Array.from({ length: DEMO_USERS }, (_, i) => [
       'HSET',
@@ -230,9 +255,10 @@ async function main() {
     const e = edge.url
     console.log(`
 \u001b[32mThe local stack is up.\u001b[0m  Edge ${e}   Control plane ${cp.url} (docs ${cp.docs})
-Upstash gateway ${gateway.url}   Redis ${redis.url}
+Scorer ${scorer.url}   Upstash gateway ${gateway.url}   Redis ${redis.url}
 
   curl -s ${e}/v1/health
+  curl -s ${scorer.url}/healthz
   curl -s -H 'authorization: Bearer ${DEMO_KEY}' '${e}/v1/recommendations?surface=home_feed&user_id=u-1&limit=5'
   curl -s -H 'authorization: Bearer ${DEMO_KEY}' -H 'content-type: application/json' \\
        -d '{"surface":"related_items","subject":{"anonymous_id":"visitor-1"},"context":{"item_id":"item-2"},"limit":5}' ${e}/v1/recommendations
