@@ -10,7 +10,9 @@ export const ScorerEnv = z.object({
   SCORER_TENANTS: z.string().default(''),
   SCORER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   SCORER_MAX_BATCH: z.coerce.number().int().min(1).default(4096),
-  SCORER_MAX_WAIT_MS: z.coerce.number().min(0).default(1),
+  SCORER_MAX_WAIT_MS: z.coerce.number().min(0).default(0),
+  /** At most this many requests per batch; 1 turns batching across requests off (a baseline). */
+  SCORER_MAX_BATCH_REQUESTS: z.coerce.number().int().min(1).optional(),
   SCORER_EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   SCORER_DEFAULT_DEADLINE_MS: z.coerce.number().int().min(1).default(100),
   /** Optional: kill switches (`source.<id>`) read from Upstash's REST API. */

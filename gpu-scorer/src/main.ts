@@ -4,7 +4,8 @@
  *
  *   SCORER_TOKEN (required) · SCORER_HOST (127.0.0.1) · SCORER_PORT (8789) · SCORER_DATA_DIR (.data/scorer)
  *   SCORER_TENANTS (comma list; default: every tenant folder with a current.json) · SCORER_POLL_MS (1000)
- *   SCORER_MAX_BATCH (4096) · SCORER_MAX_WAIT_MS (1) · SCORER_EXECUTION_PROVIDER (auto | cpu | cuda)
+ *   SCORER_MAX_BATCH (4096) · SCORER_MAX_WAIT_MS (0: the end of the event-loop turn) · SCORER_MAX_BATCH_REQUESTS (unlimited; 1 = batching off)
+ *   SCORER_EXECUTION_PROVIDER (auto | cpu | cuda)
  *   SCORER_DEFAULT_DEADLINE_MS (100) · UPSTASH_REDIS_REST_URL / _TOKEN (optional: kill switches source.<id>)
  */
 import { parseEnv, tenantList } from './config'
@@ -29,6 +30,7 @@ async function main() {
     pollMs: e.SCORER_POLL_MS,
     maxBatch: e.SCORER_MAX_BATCH,
     maxWaitMs: e.SCORER_MAX_WAIT_MS,
+    maxBatchRequests: e.SCORER_MAX_BATCH_REQUESTS,
     executionProvider: e.SCORER_EXECUTION_PROVIDER,
     defaultDeadlineMs: e.SCORER_DEFAULT_DEADLINE_MS,
     killSwitches:

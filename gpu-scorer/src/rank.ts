@@ -17,8 +17,16 @@ import { prefilter } from './retrieval/prefilter'
 import { retrieve, type DisabledReason } from './retrieval/retrieve'
 import { subjectContext } from './retrieval/subject'
 
-/** Time kept back from the inference budget for feature assembly and the response. */
+/** Time kept back from the inference budget for the response. */
 const RESPONSE_MARGIN_MS = 1
+
+/** Feature assembly's cost per row (exponentially weighted), part of the deadline estimate. */
+const featureCost = { msPerRow: 0, samples: 0 }
+function learnFeatureCost(rows: number, ms: number) {
+  if (rows < 50) return
+  const a = featureCost.samples++ === 0 ? 1 : 0.1
+  featureCost.msPerRow = (1 - a) * featureCost.msPerRow + (a * ms) / rows
+}
 
 export interface RankContext {
   /** `performance.now()` when the request arrived; the deadline counts from here. */
@@ -63,7 +71,12 @@ export async function rank(
   const tRetrieve = clock()
 
   const budget = ctx.deadlineMs - (tRetrieve - startedAt) - RESPONSE_MARGIN_MS
-  const plan = planDeadline(candidates.length, req.limit, budget, (n) => r.model.estimateMs(n))
+  const plan = planDeadline(
+    candidates.length,
+    req.limit,
+    budget,
+    (n) => r.model.estimateMs(n) + n * featureCost.msPerRow,
+  )
   if (plan.kind === 'shed') {
     metrics.shed.inc(labels)
     return err(
@@ -81,10 +94,13 @@ export async function rank(
 
   const features = assembleFeatures(r, req.surface, subject, candidates, ctx.now ?? Date.now())
   const tFeatures = clock()
+  learnFeatureCost(candidates.length, tFeatures - tRetrieve)
 
   let raw: number[]
   try {
-    raw = await r.model.score(features, candidates.length, ctx.deadlineMs - (tFeatures - startedAt))
+    // No second admission check: nothing was queued since the plan (no await in between), and the plan
+    // already counted feature assembly.
+    raw = await r.model.score(features, candidates.length)
   } catch (e) {
     if (!(e instanceof DeadlineExceededError)) throw e
     metrics.shed.inc(labels)

@@ -23,6 +23,8 @@ export interface ScorerOptions {
   pollMs?: number
   maxBatch?: number
   maxWaitMs?: number
+  /** At most this many requests per inference batch; 1 turns batching across requests off. */
+  maxBatchRequests?: number
   executionProvider?: ExecutionProviderChoice
   defaultDeadlineMs?: number
   killSwitches?: KillSwitchReader
@@ -50,7 +52,8 @@ export async function startScorer(opts: ScorerOptions): Promise<RunningScorer> {
     pollMs: opts.pollMs ?? 1000,
     provider: opts.executionProvider ?? 'auto',
     maxBatch: opts.maxBatch ?? 4096,
-    maxWaitMs: opts.maxWaitMs ?? 1,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+    maxRequests: opts.maxBatchRequests,
     onBatch: (rows) => metrics.batchRows.observe(rows),
     log,
     metrics,

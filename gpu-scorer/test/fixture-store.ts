@@ -41,6 +41,8 @@ export interface FixtureStoreOptions {
   trending?: number
   /** Length of each surface's fallback (popular) list. */
   fallback?: number
+  /** Hidden layer widths of the ranker (default [16]; wide layers make a slow model). */
+  hidden?: number[]
   /** Every output of the model is NaN (its output bias is NaN). */
   nanModel?: boolean
   calibration?: ModelMetadata['calibration']
@@ -226,14 +228,15 @@ export async function writeFixtureStore(
     hnswParams: { m: 16, ef_construction: 100 },
   })
 
-  let mlp = buildMlp({ inputDim: RANKER_FEATURES.length, hidden: [16], seed: modelSeed })
+  const hidden = opts.hidden ?? [16]
+  let mlp = buildMlp({ inputDim: RANKER_FEATURES.length, hidden, seed: modelSeed })
   if (opts.nanModel) {
     const last = mlp.layers[mlp.layers.length - 1]!
     mlp = { layers: [...mlp.layers.slice(0, -1), { ...last, bias: last.bias.map(() => NaN) }] }
   }
   const bundle = buildModelBundle({
     features: RANKER_FEATURES,
-    hidden: [16],
+    hidden,
     seed: modelSeed,
     mlp,
     calibration: opts.calibration,

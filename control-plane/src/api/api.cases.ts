@@ -363,8 +363,10 @@ export function operatorApiCases(
         },
       )
       const body = (await res.json()) as any
+      // The release carries an edge model; with no scorer configured here, the cached slate is re-scored at the edge.
       expect(body.metadata).toMatchObject({
-        tier: 'cached_user',
+        tier: 'edge_rescored',
+        degraded: false,
         release: r.json.published.release,
       })
       expect(body.items).toHaveLength(5)

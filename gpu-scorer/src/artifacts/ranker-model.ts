@@ -40,6 +40,10 @@ async function createSession(
   const opts = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
+    // One intra-op thread that sleeps when idle: a batch of a small ranker takes well under a millisecond, and
+    // spinning pool threads would take the cores the event loop (retrieval, features, HTTP) needs.
+    intraOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   })
   if (choice === 'cpu' || (choice === 'auto' && cudaUnavailable))
     return { session: await ort.InferenceSession.create(bytes, opts('cpu')), provider: 'cpu' }

@@ -101,4 +101,27 @@ describe('MicroBatcher', () => {
     // With the queue drained, a generous budget is accepted.
     expect(await b.submit([3], 1_000)).toEqual([6])
   })
+
+  it('with maxRequests 1 runs each request in a batch of its own (batching off), never split', async () => {
+    const sizes: number[] = []
+    const b = new MicroBatcher<number, number>({
+      maxBatch: 100,
+      maxWaitMs: 0,
+      maxRequests: 1,
+      run: async (rows) => {
+        sizes.push(rows.length)
+        return rows.map((x) => -x)
+      },
+    })
+    const out = await Promise.all([b.submit([1, 2, 3]), b.submit([4]), b.submit([5, 6])])
+    expect(out).toEqual([[-1, -2, -3], [-4], [-5, -6]])
+    expect(sizes).toEqual([3, 1, 2])
+  })
+
+  it('with maxWaitMs 0 still packs what was submitted in the same event-loop turn', async () => {
+    const { b, sizes } = doubling(64, 0)
+    const out = await Promise.all([b.submit([1]), b.submit([2, 3]), b.submit([4])])
+    expect(out).toEqual([[2], [4, 6], [8]])
+    expect(sizes).toEqual([4])
+  })
 })

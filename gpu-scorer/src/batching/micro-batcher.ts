@@ -8,6 +8,8 @@
 export interface MicroBatcherOptions<I, O> {
   maxBatch: number
   maxWaitMs: number
+  /** At most this many requests share a batch (default: unlimited). 1 turns batching across requests off. */
+  maxRequests?: number
   /** Runs one batch: `rows` inputs in submission order, returns one output per row, in order. */
   run: (rows: readonly I[]) => Promise<readonly O[]>
   /** Observes each batch (size, ms) for metrics. */
@@ -41,7 +43,8 @@ export class MicroBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = []
   private queuedRows = 0
   private running = false
-  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Cancels the pending flush, when one is scheduled. */
+  private timer: (() => void) | undefined
   /** Exponentially weighted ms per row of recent batches, and a fixed cost per batch. */
   private msPerRow = 0
   private msPerBatch = 0
@@ -51,6 +54,7 @@ export class MicroBatcher<I, O> {
   constructor(private readonly opts: MicroBatcherOptions<I, O>) {
     if (!(opts.maxBatch >= 1)) throw new Error('maxBatch must be at least 1')
     if (!(opts.maxWaitMs >= 0)) throw new Error('maxWaitMs must be at least 0')
+    if (!((opts.maxRequests ?? 1) >= 1)) throw new Error('maxRequests must be at least 1')
     this.now = opts.now ?? (() => performance.now())
   }
 
@@ -65,7 +69,9 @@ export class MicroBatcher<I, O> {
    */
   estimateMs(rows: number): number {
     const ahead = this.queuedRows + rows
-    const batches = Math.ceil(ahead / this.opts.maxBatch) + (this.running ? 1 : 0)
+    const byRequests = Math.ceil((this.queue.length + 1) / (this.opts.maxRequests ?? Infinity))
+    const batches =
+      Math.max(Math.ceil(ahead / this.opts.maxBatch), byRequests) + (this.running ? 1 : 0)
     return batches * this.msPerBatch + ahead * this.msPerRow + this.opts.maxWaitMs
   }
 
@@ -97,18 +103,31 @@ export class MicroBatcher<I, O> {
 
   private schedule() {
     if (this.running) return
-    if (this.queuedRows >= this.opts.maxBatch) {
+    if (
+      this.queuedRows >= this.opts.maxBatch ||
+      this.queue.length >= (this.opts.maxRequests ?? Infinity)
+    ) {
       this.clearTimer()
       void this.runBatch()
-    } else if (!this.timer && this.queuedRows > 0)
-      this.timer = setTimeout(() => {
+    } else if (!this.timer && this.queuedRows > 0) {
+      const flush = () => {
         this.timer = undefined
         if (!this.running && this.queuedRows > 0) void this.runBatch()
-      }, this.opts.maxWaitMs)
+      }
+      // maxWaitMs 0: flush at the end of this event-loop turn (setTimeout(0) would wait ~1 ms), so requests whose
+      // bodies arrived in the same turn, or while a batch ran, still share a batch.
+      if (this.opts.maxWaitMs === 0) {
+        const h = setImmediate(flush)
+        this.timer = () => clearImmediate(h)
+      } else {
+        const h = setTimeout(flush, this.opts.maxWaitMs)
+        this.timer = () => clearTimeout(h)
+      }
+    }
   }
 
   private clearTimer() {
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.()
     this.timer = undefined
   }
 
@@ -116,7 +135,12 @@ export class MicroBatcher<I, O> {
     this.running = true
     const parts: Array<{ p: Pending<I, O>; n: number }> = []
     const rows: I[] = []
-    while (rows.length < this.opts.maxBatch && this.queue.length > 0) {
+    const maxRequests = this.opts.maxRequests ?? Infinity
+    while (
+      rows.length < this.opts.maxBatch &&
+      this.queue.length > 0 &&
+      parts.length < maxRequests
+    ) {
       const p = this.queue[0]!
       const n = Math.min(p.rows.length - p.taken, this.opts.maxBatch - rows.length)
       for (let k = 0; k < n; k++) rows.push(p.rows[p.taken + k]!)

@@ -7,6 +7,8 @@ const F = RANKER_FEATURE_COUNT
 export interface BatchedModelOptions {
   maxBatch: number
   maxWaitMs: number
+  /** 1: no batching across requests (each request is one `session.run`). */
+  maxRequests?: number
   onBatch?: (rows: number, ms: number) => void
 }
 
@@ -25,6 +27,7 @@ export class BatchedModel {
     this.batcher = new MicroBatcher<Float32Array, number>({
       maxBatch: opts.maxBatch,
       maxWaitMs: opts.maxWaitMs,
+      maxRequests: opts.maxRequests,
       onBatch: opts.onBatch,
       run: async (rows) => {
         const input = new Float32Array(rows.length * F)
