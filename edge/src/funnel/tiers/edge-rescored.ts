@@ -1,4 +1,5 @@
 import {
+  calibrate,
   EDGE_FEATURE_COUNT,
   edgeFeatures,
   err,
@@ -6,7 +7,6 @@ import {
   privacyAllows,
   type Candidate,
 } from '@recsys/shared'
-import { calibrate } from '../../adapters/edge-model/calibrate'
 import { edgeModel } from '../../adapters/edge-model/store'
 import { cachedUserTier } from './cached-user'
 import type { TierContext, TierSource } from './context'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { calibrate } from './calibrate'
+import { calibrate } from './calibration'
 
-describe('edge model calibration', () => {
+describe('model calibration (scorer and edge)', () => {
   const none = {
     calibration: { kind: 'none' as const, a: 1, b: 0 },
     score_range: [0, 1] as [number, number],
