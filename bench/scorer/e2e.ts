@@ -35,6 +35,8 @@ export interface E2eRow extends PacedResult {
   /** Served tiers of every measured response, with how many were degraded. */
   tiers: Record<string, number>
   degraded: number
+  /** From the sampled debug blocks: the status of the `ranked` rung, when it did not serve. */
+  rankedFailures: Record<string, number>
 }
 
 const apiKeyOf = (tenant: string) => `rk_${tenant.replace(/-/g, '_')}_0123456789abcdef`
@@ -80,15 +82,19 @@ function userState(fx: FixtureStore): string[][] {
   return cmds
 }
 
+/** One request in DEBUG_EVERY asks for the debug block: what happened to `ranked` when it was not served. */
+const DEBUG_EVERY = 20
 const body = (i: number) =>
   JSON.stringify({
     surface: 'home_feed',
     subject: { user_id: `user-${i % BENCH_USERS}` },
     limit: E2E_LIMIT,
+    ...(i % DEBUG_EVERY === 0 && { debug: true }),
   })
 
 interface Served {
   metadata?: { tier?: string; degraded?: boolean }
+  debug?: { tiers_tried?: Array<{ tier: string; status: string }> }
 }
 
 /**
@@ -141,7 +147,7 @@ export async function rankedEndToEnd(opts: {
           value: {
             tenant: fixture.tenant,
             key_id: 'bench',
-            permissions: ['recommend'],
+            permissions: ['recommend', 'debug'],
             disabled: false,
           },
         },
@@ -194,6 +200,7 @@ export async function rankedEndToEnd(opts: {
     }
     const measure = async (tenant: string, name: string, model: string): Promise<E2eRow> => {
       const tiers: Record<string, number> = {}
+      const rankedFailures: Record<string, number> = {}
       let degraded = 0
       const r = await pacedLoad({
         url: edge.url,
@@ -211,14 +218,21 @@ export async function rankedEndToEnd(opts: {
         onResponse: (status, text) => {
           let tier = `HTTP ${status}`
           if (status === 200) {
-            const m = (JSON.parse(text) as Served).metadata
+            const served = JSON.parse(text) as Served
+            const m = served.metadata
             tier = m?.tier ?? 'none'
             if (m?.degraded) degraded++
+            const ranked = served.debug?.tiers_tried?.find((t) => t.tier === 'ranked')
+            if (ranked && tier !== 'ranked') {
+              // Numbers (ms, budgets) vary: count the kind of failure.
+              const kind = ranked.status.replace(/\d+(\.\d+)?/g, 'N')
+              rankedFailures[kind] = (rankedFailures[kind] ?? 0) + 1
+            }
           }
           tiers[tier] = (tiers[tier] ?? 0) + 1
         },
       })
-      return { ...r, name, model, tiers, degraded }
+      return { ...r, name, model, tiers, degraded, rankedFailures }
     }
     const settle = () => new Promise((r) => setTimeout(r, 3000))
 

@@ -258,15 +258,19 @@ function renderReport(
       '',
       `End to end: \`POST /v1/recommendations\` (limit ${E2E_LIMIT}) of the edge under \`wrangler dev\`, Redis behind the Upstash gateway, the scorer above (micro-batched), open loop at ${E2E_RATE} req/s for ${E2E_SECONDS} s; every response's tier counted:`,
       '',
-      '| path | model | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors | tiers served | degraded |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+      '| path | model | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors | tiers served | degraded | `ranked` rung when not served (1 request in 20 sampled) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
       ...e2e.map(
         (r) =>
           `| ${r.name} | ${r.model} | ${r.rate} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} | ${r.sent} | ${r.errors} | ${Object.entries(
             r.tiers,
           )
             .map(([k, v]) => `${k} ${v}`)
-            .join(', ')} | ${r.degraded} |`,
+            .join(', ')} | ${r.degraded} | ${
+            Object.entries(r.rankedFailures)
+              .map(([k, v]) => `${k} × ${v}`)
+              .join('; ') || '—'
+          } |`,
       ),
       '',
     )
