@@ -26,6 +26,8 @@ export async function pacedLoad(opts: {
     headers?: Record<string, string>
     body?: string
   }
+  /** Sees every response (status and body), e.g. to count what was served. */
+  onResponse?: (status: number, body: string, i: number) => void
 }): Promise<PacedResult> {
   const origin = new URL(opts.url).origin
   const pool = new Pool(origin, { connections: opts.connections ?? 32, pipelining: 1 })
@@ -49,9 +51,10 @@ export async function pacedLoad(opts: {
           body: req.body,
         })
         .then(async (res) => {
-          await res.body.text()
+          const body = await res.body.text()
           if (res.statusCode !== 200) errors++
           latencies.push(performance.now() - due)
+          opts.onResponse?.(res.statusCode, body, i)
         })
         .catch(() => {
           errors++

@@ -1,56 +1,38 @@
 /**
- * `npm run bench:scorer`: the regional scorer alone (its real process, `gpu-scorer/src/main.ts`), 1000-candidate
- * `POST /v1/rank` requests over a 5,000-item fixture store (real HNSW, real ONNX ranker), closed loop with
- * autocannon at a few concurrencies: req/s, p50, p99. Baselines measured in the same run:
- *   - bare onnxruntime-node: `session.run` of the same model on a 1000-row batch, alone (p50/p99);
- *   - the scorer with batching across requests turned off (one request per `session.run`, maxWaitMs 0).
- * Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (1,4,16), BENCH_ITEMS (5000), BENCH_CANDIDATES (1000),
- * BENCH_BARE_RUNS (3000), BENCH_MAX_WAIT_MS (0).
- *
- * Hook for later: `runScorerBench({ extra })` runs extra measurements against the same seeded store and running
- * scorer (e.g. the edge's `ranked` tier end to end through `wrangler dev`), and their rows join the table.
+ * `npm run bench:scorer`: the regional scorer (its real process, `gpu-scorer/src/main.ts`), 1000-candidate
+ * `POST /v1/rank` requests over a 5,000-item fixture store (real HNSW, real ONNX rankers), for two rankers over the
+ * same 13 shared features: the test fixture's small MLP (13 → 16 → 1) and a production-sized one (13 → 256 → 128 → 1),
+ * each a tenant of the same store. Load: closed loop (autocannon, 1/4/16 connections) and open loop at fixed rates
+ * (evenly paced, 50 and 100 req/s). Baselines measured in the same run:
+ *   - bare onnxruntime-node: `session.run` of the same model on a 1000-row batch, alone, with the scorer's session
+ *     options (one intra-op thread) — the ratio's denominator — and with onnxruntime's defaults (for information);
+ *   - the scorer with batching across requests turned off (one request per `session.run`);
+ *   - end to end (`bench/scorer/e2e.ts`): the edge's `ranked` tier under `wrangler dev` at a fixed rate, against
+ *     the same requests with the kill switch `edge.scorer` engaged.
+ * Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (1,4,16), BENCH_RATES (50,100), BENCH_ITEMS (5000),
+ * BENCH_CANDIDATES (1000), BENCH_BARE_RUNS (2000), BENCH_MAX_WAIT_MS (0), BENCH_E2E (1), BENCH_E2E_RATE (50),
+ * BENCH_E2E_SECONDS (20).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
-import { buildModelBundle } from '@recsys/control-plane/model'
-import { RANKER_FEATURE_COUNT, RANKER_FEATURES, type RankRequestInput } from '@recsys/shared'
-import * as ort from 'onnxruntime-node'
-import { writeFixtureStore, type FixtureStore } from '../../gpu-scorer/test/fixture-store'
+import type { FixtureStore } from '../../gpu-scorer/test/fixture-store'
+import { bareInference, fixtureOnnx, type Bare } from './bare'
+import { E2E_LIMIT, rankedEndToEnd, type E2eRow } from './e2e'
+import { BENCH_MODELS, benchBodies, benchFixture, CANDIDATES, ITEMS } from './fixture'
+import { closedLoop, openLoop, type LoadRow, type Target } from './load'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number)
-const ITEMS = Number(process.env.BENCH_ITEMS ?? 5000)
-const CANDIDATES = Number(process.env.BENCH_CANDIDATES ?? 1000)
-const BARE_RUNS = Number(process.env.BENCH_BARE_RUNS ?? 3000)
+const RATES = (process.env.BENCH_RATES ?? '50,100').split(',').map(Number)
+const BARE_RUNS = Number(process.env.BENCH_BARE_RUNS ?? 2000)
 const MAX_WAIT_MS = process.env.BENCH_MAX_WAIT_MS ?? '0'
+const E2E = process.env.BENCH_E2E !== '0'
+const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 50)
+const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 20)
 const TOKEN = 'bench-scorer-token'
 const root = path.resolve(import.meta.dirname, '../..')
-
-export interface Saturation {
-  name: string
-  connections: number
-  rps: number
-  p50: number
-  p99: number
-  requests: number
-  errors: number
-  /** Mean rows per `session.run` during the run (from the scorer's /metrics). */
-  batchRows?: number
-  /** Mean candidates scored per request. */
-  scored?: number
-}
-
-/** What an extra measurement gets: the seeded store and a running scorer over it. */
-export interface BenchContext {
-  dataDir: string
-  fixture: FixtureStore
-  scorerUrl: string
-  token: string
-  body: (i: number) => string
-}
 
 export interface ScorerScript {
   name: string
@@ -104,187 +86,85 @@ export async function startScorerProcess(
   }
 }
 
-/** Request bodies: users and their recent items vary, every request asks for CANDIDATES candidates. */
-function bodies(fx: FixtureStore, n = 256): string[] {
-  return Array.from({ length: n }, (_, i) => {
-    const recent = Array.from(
-      { length: 10 },
-      (_, k) => fx.items[(i * 37 + k * 101) % fx.items.length]!,
-    )
-    const req: RankRequestInput = {
-      tenant: fx.tenant,
-      surface: 'home_feed',
-      subject: `u.${fx.users[i % fx.users.length]}`,
-      recent_items: recent,
-      session_items: recent.slice(0, 2),
-      candidates: CANDIDATES,
-      limit: 100,
-    }
-    return JSON.stringify(req)
-  })
-}
-
-async function scrape(url: string) {
-  const text = await (await fetch(`${url}/metrics`)).text()
-  const v = (s: string) =>
-    Number(
-      /^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(s + ' ')) ?? '')?.[2] ?? 0,
-    )
-  return {
-    batchSum: v('scorer_batch_rows_sum'),
-    batchCount: v('scorer_batch_rows_count'),
-    scored: v(`scorer_scored_candidates_total{tenant="bench"}`),
-    requests: v('scorer_stage_duration_ms_count{stage="total"}'),
-  }
-}
-
-export async function saturate(
-  name: string,
-  url: string,
-  connections: number,
-  seconds: number,
-  body: (i: number) => string,
-): Promise<Saturation> {
-  let n = 0
-  const before = await scrape(url)
-  const r = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/rank',
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-type': 'application/json',
-          'x-deadline-ms': '1000',
-        },
-        setupRequest: (req) => ({ ...req, body: body(n++) }),
-      },
-    ],
-  })
-  const after = await scrape(url)
-  return {
-    name,
-    connections,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    requests: r.requests.total,
-    errors: r.errors + r.timeouts + r.non2xx,
-    batchRows:
-      (after.batchSum - before.batchSum) / Math.max(1, after.batchCount - before.batchCount),
-    scored: (after.scored - before.scored) / Math.max(1, after.requests - before.requests),
-  }
-}
-
-/** `session.run` alone on the same model and a 1000-row batch, sequentially. */
-export async function bareInference(onnx: Uint8Array, rows: number, runs: number) {
-  const session = await ort.InferenceSession.create(onnx, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-  })
-  const data = new Float32Array(rows * RANKER_FEATURE_COUNT)
-  for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 1000) / 1000
-  const feeds = { features: new ort.Tensor('float32', data, [rows, RANKER_FEATURE_COUNT]) }
-  for (let i = 0; i < 200; i++) await session.run(feeds)
-  const ms: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now()
-    await session.run(feeds)
-    ms.push(performance.now() - t0)
-  }
-  await session.release()
-  ms.sort((a, b) => a - b)
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!
-  return { rows, runs, p50: q(0.5), p99: q(0.99) }
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 2000))
 
-export async function runScorerBench(
-  opts: { extra?: Array<(ctx: BenchContext) => Promise<Saturation[]>> } = {},
-) {
+export async function runScorerBench() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-scorer-'))
   try {
-    console.log(`seeding a ${ITEMS}-item store (HNSW + ONNX ranker) …`)
-    const fixture = await writeFixtureStore(dataDir, {
-      tenant: 'bench',
-      items: ITEMS,
-      users: 1000,
-      dims: 32,
-      trending: 200,
-      fallback: 300,
-      traps: false,
-    })
-    const all = bodies(fixture)
-    const body = (i: number) => all[i % all.length]!
-
-    console.log(`bare onnxruntime-node, ${CANDIDATES} rows × ${BARE_RUNS} runs …`)
-    const onnx = buildModelBundle({
-      features: RANKER_FEATURES,
-      hidden: [16],
-      seed: 1,
-      mlp: fixture.mlp,
-    }).onnx
-    const bare = await bareInference(onnx, CANDIDATES, BARE_RUNS)
+    console.log(`seeding a ${ITEMS}-item store (HNSW + one ONNX ranker per tenant) …`)
+    const models: Array<{
+      m: (typeof BENCH_MODELS)[number]
+      fixture: FixtureStore
+      body: (i: number) => string
+      bare: Bare
+      bareDefault: Bare
+    }> = []
+    for (const m of BENCH_MODELS) {
+      const fixture = await benchFixture(dataDir, { tenant: m.tenant, hidden: [...m.hidden] })
+      const all = benchBodies(fixture)
+      models.push({
+        m,
+        fixture,
+        body: (i) => all[i % all.length]!,
+        bare: { rows: 0, runs: 0, p50: 0, p99: 0 },
+        bareDefault: { rows: 0, runs: 0, p50: 0, p99: 0 },
+      })
+    }
+    for (const x of models) {
+      console.log(`bare onnxruntime-node, ${x.m.label}, ${CANDIDATES} rows × ${BARE_RUNS} runs …`)
+      const onnx = fixtureOnnx(x.fixture, x.m.hidden)
+      x.bare = await bareInference(onnx, CANDIDATES, BARE_RUNS, 'scorer')
+      x.bareDefault = await bareInference(onnx, CANDIDATES, BARE_RUNS, 'default')
+    }
 
     const configs: ScorerScript[] = [
-      { name: 'scorer (micro-batched)', env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS } },
-      {
-        name: 'scorer, batching off',
-        env: { SCORER_MAX_WAIT_MS: '0', SCORER_MAX_BATCH_REQUESTS: '1' },
-      },
+      { name: 'micro-batched', env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS } },
+      { name: 'batching off', env: { SCORER_MAX_WAIT_MS: '0', SCORER_MAX_BATCH_REQUESTS: '1' } },
     ]
-    const rows: Saturation[] = []
+    const rows: LoadRow[] = []
+    let e2e: E2eRow[] = []
     for (const cfg of configs) {
       const scorer = await startScorerProcess(dataDir, cfg.env)
       try {
-        console.log(`${cfg.name}: warming up …`)
-        await saturate(cfg.name, scorer.url, 4, 3, body)
-        for (const c of CONCURRENCY) {
-          await settle()
-          console.log(`${cfg.name}: ${c} connections, ${SECONDS} s …`)
-          rows.push(await saturate(cfg.name, scorer.url, c, SECONDS, body))
+        for (const x of models) {
+          const t: Target = {
+            url: scorer.url,
+            token: TOKEN,
+            pid: scorer.child.pid!,
+            tenant: x.m.tenant,
+            body: x.body,
+          }
+          const names = { name: cfg.name, model: x.m.label }
+          console.log(`${cfg.name}, ${x.m.label}: warming up …`)
+          await closedLoop(t, names, 4, 3)
+          const baseline = cfg !== configs[0]
+          for (const c of baseline ? [1, Math.max(...CONCURRENCY)] : CONCURRENCY) {
+            await settle()
+            console.log(`${cfg.name}, ${x.m.label}: closed loop, ${c} connections, ${SECONDS} s …`)
+            rows.push(await closedLoop(t, names, c, SECONDS))
+          }
+          for (const rate of baseline ? [Math.max(...RATES)] : RATES) {
+            await settle()
+            console.log(`${cfg.name}, ${x.m.label}: open loop, ${rate} req/s, ${SECONDS} s …`)
+            rows.push(await openLoop(t, names, rate, SECONDS))
+          }
         }
-        if (cfg === configs[0])
-          for (const extra of opts.extra ?? [])
-            rows.push(
-              ...(await extra({ dataDir, fixture, scorerUrl: scorer.url, token: TOKEN, body })),
-            )
+        if (cfg === configs[0] && E2E) {
+          await settle()
+          e2e = await rankedEndToEnd({
+            scorerUrl: scorer.url,
+            scorerToken: TOKEN,
+            tenants: models.map((x) => ({ fixture: x.fixture, label: x.m.label })),
+            rate: E2E_RATE,
+            seconds: E2E_SECONDS,
+          })
+        }
       } finally {
         await scorer.stop()
       }
     }
 
-    const batched = rows.filter((r) => r.name === configs[0]!.name)
-    const single = batched.find((r) => r.connections === Math.min(...CONCURRENCY))!
-    const p99Met = batched.filter((r) => r.p99 <= 20).map((r) => r.connections)
-    const p99Missed = batched.filter((r) => r.p99 > 20).map((r) => `${r.connections} (${r.p99} ms)`)
-    const f = (x: number, d = 2) => x.toFixed(d)
-    const report = [
-      `Scorer alone, ${CANDIDATES}-candidate requests over ${ITEMS} items (closed loop, autocannon, ${SECONDS} s each), ${os.cpus().length} cores, Node ${process.version}:`,
-      '',
-      '| scorer | connections | req/s | p50 ms | p99 ms | rows/batch | scored/request | requests | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.name} | ${r.connections} | ${f(r.rps, 0)} | ${r.p50} | ${r.p99} | ${f(r.batchRows ?? 0, 0)} | ${f(r.scored ?? 0, 0)} | ${r.requests} | ${r.errors} |`,
-      ),
-      '',
-      `Bare onnxruntime-node \`session.run\`, the same model, ${bare.rows} rows (${bare.runs} runs): p50 ${f(bare.p50, 3)} ms, p99 ${f(bare.p99, 3)} ms.`,
-      '',
-      `- scorer p50 at ${single.connections} connection(s) / bare p50: **${f(single.p50 / bare.p50, 1)}×** (target ≤ 1.5×: **${single.p50 / bare.p50 <= 1.5 ? 'met' : 'not met'}**)`,
-      `- scorer p99 ≤ 20 ms: met at ${p99Met.length ? p99Met.join(', ') : 'no'} connection(s)` +
-        (p99Missed.length ? `; **not met** at ${p99Missed.join(', ')}` : ''),
-      `- closed loop: p50 ≈ connections / throughput once the event loop is saturated (Little's law)`,
-      ...CONCURRENCY.map((c) => {
-        const on = rows.find((r) => r.name === configs[0]!.name && r.connections === c)!
-        const off = rows.find((r) => r.name === configs[1]!.name && r.connections === c)!
-        return `- ${c} connection(s): batched/unbatched throughput ${f(on.rps / off.rps)}×, p99 ${on.p99} vs ${off.p99} ms`
-      }),
-    ].join('\n')
+    const report = renderReport(models, rows, e2e)
     console.log(`\n${report}\n`)
     await mkdir(path.join(root, 'bench/results'), { recursive: true })
     await writeFile(
@@ -292,25 +172,116 @@ export async function runScorerBench(
       JSON.stringify(
         {
           at: new Date().toISOString(),
+          cores: os.cpus().length,
+          node: process.version,
           items: ITEMS,
           candidates: CANDIDATES,
           seconds: SECONDS,
-          bare,
+          bare: Object.fromEntries(
+            models.map((x) => [x.m.tenant, { scorer: x.bare, default: x.bareDefault }]),
+          ),
           rows,
+          e2e,
         },
         null,
         2,
       ),
     )
     await writeFile(path.join(root, 'bench/results/scorer.md'), report + '\n')
-    if (rows.some((r) => r.errors > 0)) {
+    if ([...rows, ...e2e].some((r) => r.errors > 0)) {
       console.error('some requests failed: the figures above are not valid')
       process.exitCode = 1
     }
-    return { bare, rows }
+    return { rows, e2e }
   } finally {
     await rm(dataDir, { recursive: true, force: true })
   }
+}
+
+const f = (x: number, d = 2) => x.toFixed(d)
+const met = (ok: boolean) => (ok ? '**met**' : '**not met**')
+
+function renderReport(
+  models: Array<{ m: (typeof BENCH_MODELS)[number]; bare: Bare; bareDefault: Bare }>,
+  rows: LoadRow[],
+  e2e: E2eRow[],
+): string {
+  const out = [
+    `Scorer alone: ${CANDIDATES}-candidate requests over ${ITEMS} items, ${SECONDS} s per row, ${os.cpus().length} cores (shared with the load generator), Node ${process.version}.`,
+    `Closed loop: autocannon, N connections. Open loop: evenly paced, latency from each request's due time.`,
+    `CPU/request: user + system time of the scorer process per request during the row.`,
+    '',
+    '| model | scorer | load | req/s | p50 ms | p99 ms | max ms | CPU ms/req | rows/batch | scored/req | errors |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${r.name} | ${r.load} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max ?? NaN)} | ${f(r.cpuMs ?? NaN)} | ${f(r.batchRows ?? 0, 0)} | ${f(r.scored ?? 0, 0)} | ${r.errors} |`,
+    ),
+    '',
+    `Bare onnxruntime-node \`session.run\`, the same model, ${CANDIDATES} rows:`,
+    '',
+    '| model | scorer session options (1 intra-op thread): p50 ms | p99 ms | onnxruntime defaults: p50 ms | p99 ms |',
+    '|---|---:|---:|---:|---:|',
+    ...models.map(
+      (x) =>
+        `| ${x.m.label} | ${f(x.bare.p50, 3)} | ${f(x.bare.p99, 3)} | ${f(x.bareDefault.p50, 3)} | ${f(x.bareDefault.p99, 3)} |`,
+    ),
+    '',
+    'Targets (p99 judged at the fixed rates, below saturation; the p50 ratio on the unloaded scorer, 1 connection):',
+  ]
+  for (const x of models) {
+    const mine = rows.filter((r) => r.model === x.m.label && r.name === 'micro-batched')
+    const one = mine.find((r) => r.load === 'closed 1')
+    const paced = mine.filter((r) => r.load.endsWith('req/s'))
+    if (one)
+      out.push(
+        `- ${x.m.label}: p50 at 1 connection / bare p50 = ${f(one.p50)} / ${f(x.bare.p50, 3)} = **${f(one.p50 / x.bare.p50, 1)}×** (target ≤ 1.5×: ${met(one.p50 / x.bare.p50 <= 1.5)})`,
+      )
+    for (const p of paced)
+      out.push(
+        `- ${x.m.label}: p99 at ${p.load} = ${f(p.p99)} ms (target ≤ 20 ms: ${met(p.p99 <= 20)}); p50 / bare p50 = ${f(p.p50 / x.bare.p50, 1)}×`,
+      )
+    const off = rows.filter((r) => r.model === x.m.label && r.name === 'batching off')
+    for (const o of off) {
+      const on = mine.find((r) => r.load === o.load)
+      if (on)
+        out.push(
+          `- ${x.m.label}, ${o.load}: batched/unbatched req/s ${f(on.rps / o.rps)}×, p99 ${f(on.p99)} vs ${f(o.p99)} ms`,
+        )
+    }
+  }
+  out.push(
+    '- closed loop at 4 and 16 connections on 2 cores is saturation (p50 ≈ connections / throughput): for information',
+  )
+  if (e2e.length) {
+    out.push(
+      '',
+      `End to end: \`POST /v1/recommendations\` (limit ${E2E_LIMIT}) of the edge under \`wrangler dev\`, Redis behind the Upstash gateway, the scorer above (micro-batched), open loop at ${E2E_RATE} req/s for ${E2E_SECONDS} s; every response's tier counted:`,
+      '',
+      '| path | model | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors | tiers served | degraded | `ranked` rung when not served (1 request in 20 sampled) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
+      ...e2e.map(
+        (r) =>
+          `| ${r.name} | ${r.model} | ${r.rate} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} | ${r.sent} | ${r.errors} | ${Object.entries(
+            r.tiers,
+          )
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')} | ${r.degraded} | ${
+            Object.entries(r.rankedFailures)
+              .map(([k, v]) => `${k} × ${v}`)
+              .join('; ') || '—'
+          } |`,
+      ),
+      '',
+    )
+    for (const r of e2e.filter((x) => x.model !== 'none')) {
+      const ranked = r.tiers.ranked ?? 0
+      out.push(
+        `- end to end, ${r.model}: p99 ${f(r.p99)} ms at ${r.rate} req/s (target ≤ 50 ms: ${met(r.p99 <= 50 && ranked === r.sent)}); ${ranked} of ${r.sent} served \`ranked\``,
+      )
+    }
+  }
+  return out.join('\n')
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runScorerBench()

@@ -13,6 +13,7 @@ import { assembleFeatures } from './features/assemble'
 import type { ScorerMetrics } from './metrics/scorer-metrics'
 import { calibrate, guardScore } from './ranking/calibration'
 import { planDeadline, shrinkCandidates } from './ranking/deadline'
+import { topK } from './ranking/top-k'
 import { prefilter } from './retrieval/prefilter'
 import { retrieve, type DisabledReason } from './retrieval/retrieve'
 import { subjectContext } from './retrieval/subject'
@@ -121,8 +122,7 @@ export async function rank(
   }
   metrics.scored.inc(labels, candidates.length)
 
-  const order = Array.from(candidates, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b)
-  const items: RankedItem[] = order.slice(0, req.limit).map((i) => {
+  const items: RankedItem[] = topK(scores, req.limit).map((i) => {
     const c = candidates[i]!
     return {
       item_id: c.item_id,

@@ -13,6 +13,7 @@ export interface AnnIndex {
   readonly dims: number
   readonly space: 'l2' | 'ip' | 'cosine'
   readonly size: number
+  /** The item's row of the index (a view shared by every caller: read-only). */
   itemVector(itemId: string): Float32Array | undefined
   /** The user's embedding: `users` holds bare user ids; a `u.<id>` subject maps to `<id>`. */
   userVector(subject: string): Float32Array | undefined
@@ -42,13 +43,16 @@ export async function loadAnnIndex(bytes: Uint8Array): Promise<AnnIndex> {
       )
     hnsw.setEf(DEFAULT_EF)
   }
+  // One view per item row, made on first use and shared by every request (a view costs an allocation).
+  const itemViews: Array<Float32Array | undefined> = new Array(items.length)
   return {
     dims,
     space,
     size: items.length,
     itemVector: (id) => {
       const i = itemRow.get(id)
-      return i === undefined ? undefined : row(b.itemVectors, dims, i)
+      if (i === undefined) return undefined
+      return (itemViews[i] ??= row(b.itemVectors, dims, i))
     },
     userVector: (subject) => {
       const id = subject.startsWith('u.') ? subject.slice(2) : undefined

@@ -13,7 +13,9 @@ import {
 } from '@recsys/shared'
 import type { z } from 'zod'
 import type { ExecutionProviderChoice } from '../config'
+import { ItemSignalTable } from '../features/item-signals'
 import { BatchedModel, type BatchedModelOptions } from '../ranking/batched-model'
+import { PrefilterVerdicts } from '../retrieval/prefilter'
 import { loadAnnIndex, type AnnIndex } from './ann-index'
 import type { ArtifactStore } from './artifact-store'
 import { loadRankerModel } from './ranker-model'
@@ -39,6 +41,10 @@ export interface LoadedRelease {
   /** Popularity in [0, 1] by rank of the surface's fallback list (shared `listSignals`). */
   popularity: ReadonlyMap<string, ReadonlyMap<string, number>>
   index: AnnIndex | undefined
+  /** Per-item ranker signals, memoized per surface's popular list. */
+  signals: ItemSignalTable
+  /** The pre-filter's memoized eligibility verdicts of region-neutral items. */
+  prefilterVerdicts: PrefilterVerdicts
   model: BatchedModel
   /** Frees the model session; only once no request holds the release. */
   dispose(): Promise<void>
@@ -95,20 +101,26 @@ export async function loadRelease(
     if (!editorial.has(l.surface) || l.variant === undefined)
       editorial.set(l.surface, l.slate.items)
   const trendingItems = trending?.items ?? []
+  const denied = new Set(m.denylist)
+  const catalogMap = new Map(Object.entries(catalog?.items ?? {}))
+  const trendingSignal = listSignals(trendingItems, 'score')
+  const popularity = new Map([...editorial].map(([s, items]) => [s, listSignals(items, 'rank')]))
   return {
     tenant,
     release,
     model_version: m.model_version,
     index_version: indexFile?.sha256 ?? null,
     surfaces: new Map(m.surfaces.map((s) => [s.id, s])),
-    denied: new Set(m.denylist),
-    catalog: new Map(Object.entries(catalog?.items ?? {})),
+    denied,
+    catalog: catalogMap,
     neighbors: new Map(Object.entries(neighbors?.items ?? {})),
     trending: trendingItems,
     editorial,
-    trendingSignal: listSignals(trendingItems, 'score'),
-    popularity: new Map([...editorial].map(([s, items]) => [s, listSignals(items, 'rank')])),
+    trendingSignal,
+    popularity,
     index,
+    signals: new ItemSignalTable({ catalog: catalogMap, index, trendingSignal, popularity }),
+    prefilterVerdicts: new PrefilterVerdicts({ denied, catalog: catalogMap }),
     model: new BatchedModel(model, opts),
     dispose: () => model.dispose(),
   }

@@ -33,18 +33,21 @@ export function checkFeatureSchema(metadata: ModelMetadata): void {
 /** When `auto` found CUDA unusable once, later loads go straight to CPU (and do not log the failure again). */
 let cudaUnavailable = false
 
+/** The scorer's session options (the benchmark's bare-inference baseline uses the same). */
+export const sessionOptions = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+  executionProviders: [ep],
+  graphOptimizationLevel: 'all',
+  // One intra-op thread that sleeps when idle: a batch of a small ranker takes well under a millisecond, and
+  // spinning pool threads would take the cores the event loop (retrieval, features, HTTP) needs.
+  intraOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+})
+
 async function createSession(
   bytes: Uint8Array,
   choice: ExecutionProviderChoice,
 ): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> {
-  const opts = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
-    executionProviders: [ep],
-    graphOptimizationLevel: 'all',
-    // One intra-op thread that sleeps when idle: a batch of a small ranker takes well under a millisecond, and
-    // spinning pool threads would take the cores the event loop (retrieval, features, HTTP) needs.
-    intraOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  })
+  const opts = sessionOptions
   if (choice === 'cpu' || (choice === 'auto' && cudaUnavailable))
     return { session: await ort.InferenceSession.create(bytes, opts('cpu')), provider: 'cpu' }
   try {

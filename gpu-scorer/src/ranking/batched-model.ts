@@ -17,21 +17,38 @@ export interface BatchedModelOptions {
  * `[rows × F]` tensor, scored with one `session.run`, and the outputs split back per request.
  * @note One per loaded release: a batch never mixes models, so a response never mixes releases.
  */
+/**
+ * One request's feature rows, as the batcher sees them: every row of the request is this same object (no view per
+ * row). `next` is the first row not yet handed to a batch: the batcher hands a request's rows to batches in order,
+ * each once, so a run of one block in a batch is its rows `next … next + run − 1`.
+ */
+interface RowBlock {
+  features: Float32Array
+  next: number
+}
+
 export class BatchedModel {
-  readonly batcher: MicroBatcher<Float32Array, number>
+  readonly batcher: MicroBatcher<RowBlock, number>
 
   constructor(
     readonly model: RankerModel,
     opts: BatchedModelOptions,
   ) {
-    this.batcher = new MicroBatcher<Float32Array, number>({
+    this.batcher = new MicroBatcher<RowBlock, number>({
       maxBatch: opts.maxBatch,
       maxWaitMs: opts.maxWaitMs,
       maxRequests: opts.maxRequests,
       onBatch: opts.onBatch,
       run: async (rows) => {
         const input = new Float32Array(rows.length * F)
-        for (let r = 0; r < rows.length; r++) input.set(rows[r]!, r * F)
+        for (let i = 0; i < rows.length;) {
+          const block = rows[i]!
+          let j = i + 1
+          while (j < rows.length && rows[j] === block) j++
+          input.set(block.features.subarray(block.next * F, (block.next + j - i) * F), i * F)
+          block.next += j - i
+          i = j
+        }
         return Array.from(await model.predict(input, rows.length))
       },
     })
@@ -39,9 +56,8 @@ export class BatchedModel {
 
   /** Raw model outputs of `rows` feature rows (row-major `[rows × F]`), in order. */
   score(features: Float32Array, rows: number, budgetMs?: number): Promise<number[]> {
-    const views: Float32Array[] = new Array(rows)
-    for (let r = 0; r < rows; r++) views[r] = features.subarray(r * F, (r + 1) * F)
-    return this.batcher.submit(views, budgetMs)
+    const block: RowBlock = { features, next: 0 }
+    return this.batcher.submit(new Array<RowBlock>(rows).fill(block), budgetMs)
   }
 
   /** Estimated ms until a request of `rows` rows would be scored, with what is queued now. */

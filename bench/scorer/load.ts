@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises'
+import autocannon from 'autocannon'
+import { pacedLoad } from '../lib/paced-load'
+
+/** One measured row: a load level against one scorer configuration and model. */
+export interface LoadRow {
+  /** Which scorer configuration (micro-batched, batching off) or end-to-end path. */
+  name: string
+  model: string
+  /** `closed N`: autocannon, N connections; `R req/s`: evenly paced open loop. */
+  load: string
+  rps: number
+  p50: number
+  p99: number
+  max?: number
+  requests: number
+  errors: number
+  /** Mean rows per `session.run` during the run (from the scorer's /metrics). */
+  batchRows?: number
+  /** Mean candidates scored per request. */
+  scored?: number
+  /** CPU time (user + system) of the scorer process per request, ms. */
+  cpuMs?: number
+}
+
+export interface Target {
+  url: string
+  token: string
+  pid: number
+  tenant: string
+  body: (i: number) => string
+}
+
+/** utime + stime of a process, ms (Linux /proc; clock ticks of 10 ms). */
+async function processCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+async function scrape(t: Target) {
+  const text = await (await fetch(`${t.url}/metrics`)).text()
+  const v = (s: string) =>
+    Number(
+      /^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(s + ' ')) ?? '')?.[2] ?? 0,
+    )
+  return {
+    batchSum: v('scorer_batch_rows_sum'),
+    batchCount: v('scorer_batch_rows_count'),
+    scored: v(`scorer_scored_candidates_total{tenant="${t.tenant}"}`),
+    requests: v('scorer_stage_duration_ms_count{stage="total"}'),
+    cpu: await processCpuMs(t.pid),
+  }
+}
+
+async function measured(
+  t: Target,
+  run: () => Promise<Omit<LoadRow, 'batchRows' | 'scored' | 'cpuMs'>>,
+): Promise<LoadRow> {
+  const before = await scrape(t)
+  const row = await run()
+  const after = await scrape(t)
+  const requests = Math.max(1, after.requests - before.requests)
+  return {
+    ...row,
+    batchRows:
+      (after.batchSum - before.batchSum) / Math.max(1, after.batchCount - before.batchCount),
+    scored: (after.scored - before.scored) / requests,
+    cpuMs: (after.cpu - before.cpu) / requests,
+  }
+}
+
+const headers = (t: Target) => ({
+  authorization: `Bearer ${t.token}`,
+  'content-type': 'application/json',
+  'x-deadline-ms': '1000',
+})
+
+/** Closed loop: autocannon with `connections` connections for `seconds`. */
+export const closedLoop = (
+  t: Target,
+  names: { name: string; model: string },
+  connections: number,
+  seconds: number,
+) =>
+  measured(t, async () => {
+    let n = 0
+    const r = await autocannon({
+      url: t.url,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/rank',
+          headers: headers(t),
+          setupRequest: (req) => ({ ...req, body: t.body(n++) }),
+        },
+      ],
+    })
+    return {
+      ...names,
+      load: `closed ${connections}`,
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      requests: r.requests.total,
+      errors: r.errors + r.timeouts + r.non2xx,
+    }
+  })
+
+/** Open loop at a fixed rate, evenly paced, latency from each request's due time. */
+export const openLoop = (
+  t: Target,
+  names: { name: string; model: string },
+  rate: number,
+  seconds: number,
+) =>
+  measured(t, async () => {
+    const t0 = performance.now()
+    const r = await pacedLoad({
+      url: t.url,
+      rate,
+      seconds,
+      request: (i) => ({ method: 'POST', path: '/v1/rank', headers: headers(t), body: t.body(i) }),
+    })
+    return {
+      ...names,
+      load: `${rate} req/s`,
+      rps: (r.sent - r.errors) / ((performance.now() - t0) / 1000),
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+      requests: r.sent,
+      errors: r.errors,
+    }
+  })
