@@ -1,4 +1,5 @@
 import {
+  calibrate,
   err,
   ok,
   type RankedItem,
@@ -11,7 +12,6 @@ import type { LoadedRelease } from './artifacts/loaded-release'
 import { DeadlineExceededError } from './batching/micro-batcher'
 import { assembleFeatures } from './features/assemble'
 import type { ScorerMetrics } from './metrics/scorer-metrics'
-import { calibrate, guardScore } from './ranking/calibration'
 import { planDeadline, shrinkCandidates } from './ranking/deadline'
 import { topK } from './ranking/top-k'
 import { prefilter } from './retrieval/prefilter'
@@ -109,17 +109,13 @@ export async function rank(
   }
   const tInference = clock()
 
-  const { calibration, score_range } = r.model.model.metadata
-  const scores = new Float64Array(candidates.length)
-  let floored = 0
-  for (let i = 0; i < raw.length; i++) {
-    const g = guardScore(calibrate(raw[i]!, calibration), score_range)
-    scores[i] = g.score
-    if (g.floored) {
-      floored++
-      metrics.floored.inc({ tenant: r.tenant, reason: g.floored })
-    }
-  }
+  // Shared with the edge model: NaN or out of `score_range` (raw) → the floor, counted by reason.
+  const cal = calibrate(raw, r.model.model.metadata)
+  const scores = Float64Array.from(cal.scores)
+  const floored = cal.floored
+  if (cal.nan) metrics.floored.inc({ tenant: r.tenant, reason: 'nan' }, cal.nan)
+  if (cal.outOfRange)
+    metrics.floored.inc({ tenant: r.tenant, reason: 'out_of_range' }, cal.outOfRange)
   metrics.scored.inc(labels, candidates.length)
 
   const items: RankedItem[] = topK(scores, req.limit).map((i) => {

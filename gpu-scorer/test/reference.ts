@@ -64,7 +64,7 @@ export function referenceScore(
     now,
   )
   const raw = forward(fx.mlp, features, 1)[0]!
-  return { raw, ...floor(calibrated(raw, fx.metadata.calibration), fx.metadata.score_range) }
+  return { raw, ...floor(raw, fx.metadata.calibration, fx.metadata.score_range) }
 }
 
 function calibrated(x: number, c: ModelMetadata['calibration']) {
@@ -73,8 +73,9 @@ function calibrated(x: number, c: ModelMetadata['calibration']) {
   return x
 }
 
-function floor(s: number, [lo, hi]: [number, number]) {
-  return Number.isNaN(s) || s < lo || s > hi
-    ? { score: lo, floored: true }
-    : { score: s, floored: false }
+/** `score_range` bounds the raw output; the floor is the lowest calibrated score inside it. */
+function floor(raw: number, c: ModelMetadata['calibration'], [lo, hi]: [number, number]) {
+  return !Number.isFinite(raw) || raw < lo || raw > hi
+    ? { score: Math.min(calibrated(lo, c), calibrated(hi, c)), floored: true }
+    : { score: calibrated(raw, c), floored: false }
 }

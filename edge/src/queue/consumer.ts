@@ -5,11 +5,11 @@ import type { LogMessage, LogRecord } from '../adapters/decision-log/message'
 /** R2 key of a log object: `<tenant>/<yyyy-mm-dd>/<hh>/<kind>-<id>.ndjson` (UTC hour of `at`). */
 export const logObjectKey = logKeys.object
 
-/** One R2 object: the records of one message for one tenant, kind and hour. */
+/** One R2 object: the records of one message (events, deletions) or of a batch (decisions) for one tenant, kind and hour. */
 interface LogObject {
   key: string
   records: LogRecord[]
-  msg: Message<LogMessage>
+  msgs: Message<LogMessage>[]
 }
 
 /**
@@ -23,6 +23,9 @@ interface LogObject {
  *   the retry of the same message writes the same object with the same events.
  * - A message is acknowledged only when all its objects are written; otherwise it is retried with backoff. Claims
  *   unreachable: the messages with events are retried, nothing is written without them.
+ * - Decision records need no exactly-once (readers de-duplicate by `slate_id`): they are grouped across the batch,
+ *   one object per tenant and hour named by the batch's message ids, as one write costs the same whatever its size
+ *   (in the local R2, a write per message stalled the edge's requests for 150–300 ms under load).
  */
 export async function consumeLogBatch(
   batch: MessageBatch<LogMessage>,
@@ -32,16 +35,36 @@ export async function consumeLogBatch(
   // Read once: the runtime may hand out new message wrappers on each access.
   const messages = batch.messages
   const objects: LogObject[] = []
+  const decisions = new Map<string, LogObject>()
   for (const msg of messages) {
     const id = await shortHash(msg.id)
     const byKey = new Map<string, LogObject>()
     for (const rec of msg.body.records ?? []) {
+      if (rec.kind === 'decision') {
+        const group = `${rec.tenant}\u0000${rec.at.slice(0, 13)}`
+        let d = decisions.get(group)
+        if (!d) decisions.set(group, (d = { key: '', records: [], msgs: [] }))
+        d.records.push(rec)
+        if (!d.msgs.includes(msg)) d.msgs.push(msg)
+        continue
+      }
       const key = logKeys.object(rec.tenant, rec.kind, rec.at, id)
       let o = byKey.get(key)
-      if (!o) byKey.set(key, (o = { key, records: [], msg }))
+      if (!o) byKey.set(key, (o = { key, records: [], msgs: [msg] }))
       o.records.push(rec)
     }
     objects.push(...byKey.values())
+  }
+  for (const d of decisions.values()) {
+    const first = d.records[0]!
+    const id = await shortHash(
+      d.msgs
+        .map((m) => m.id)
+        .sort()
+        .join(','),
+    )
+    d.key = logKeys.object(first.tenant, first.kind, first.at, id)
+    objects.push(d)
   }
 
   const failed = new Set<Message<LogMessage>>()
@@ -62,7 +85,7 @@ export async function consumeLogBatch(
   for (const o of objects) {
     const hasEvents = o.records.some((r) => r.kind === 'event')
     if (hasEvents && !owners) {
-      failed.add(o.msg)
+      for (const m of o.msgs) failed.add(m)
       continue
     }
     const kept: LogRecord[] = []
@@ -86,7 +109,7 @@ export async function consumeLogBatch(
   let written = 0
   await Promise.all(
     toWrite.map(async (o) => {
-      if (failed.has(o.msg)) return
+      if (o.msgs.some((m) => failed.has(m))) return
       const body = o.records.map((r) => JSON.stringify(r)).join('\n') + '\n'
       try {
         await bucket.put(o.key, body, { httpMetadata: { contentType: 'application/x-ndjson' } })
@@ -95,7 +118,7 @@ export async function consumeLogBatch(
         console.error(
           JSON.stringify({ msg: 'log write failed, retrying', key: o.key, error: String(e) }),
         )
-        failed.add(o.msg)
+        for (const m of o.msgs) failed.add(m)
       }
     }),
   )

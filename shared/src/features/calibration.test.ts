@@ -8,9 +8,11 @@ describe('model calibration (scorer and edge)', () => {
   }
 
   it('passes scores in range through, and floors NaN, infinities and out-of-range outputs', () => {
-    const { scores, floored } = calibrate([0.5, NaN, 1.5, -0.1, Infinity, 1], none)
+    const { scores, floored, nan, outOfRange } = calibrate([0.5, NaN, 1.5, -0.1, Infinity, 1], none)
     expect(scores).toEqual([0.5, 0, 0, 0, 0, 1])
     expect(floored).toBe(4)
+    // Infinity counts with NaN (not finite); 1.5 and -0.1 are finite but out of range.
+    expect({ nan, outOfRange }).toEqual({ nan: 2, outOfRange: 2 })
   })
 
   it('sigmoid: σ(a·x + b); the floor is the lowest calibrated score in range', () => {

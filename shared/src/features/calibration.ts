@@ -10,22 +10,27 @@ import type { ModelMetadata } from '../contracts/artifact-files'
 export function calibrate(
   raw: ArrayLike<number>,
   meta: Pick<ModelMetadata, 'calibration' | 'score_range'>,
-): { scores: number[]; floored: number } {
+): { scores: number[]; floored: number; nan: number; outOfRange: number } {
   const [lo, hi] = meta.score_range
   const f = calibration(meta.calibration)
   const floor = Math.min(f(lo), f(hi))
-  let floored = 0
+  let nan = 0
+  let outOfRange = 0
   const scores = Array.from(raw, (x) => {
-    if (!Number.isFinite(x) || x < lo || x > hi) {
-      floored++
+    if (!Number.isFinite(x)) {
+      nan++
+      return floor
+    }
+    if (x < lo || x > hi) {
+      outOfRange++
       return floor
     }
     const s = f(x)
     if (Number.isFinite(s)) return s
-    floored++
+    nan++
     return floor
   })
-  return { scores, floored }
+  return { scores, floored: nan + outOfRange, nan, outOfRange }
 }
 
 function calibration({ kind, a, b }: ModelMetadata['calibration']): (x: number) => number {
