@@ -1,0 +1,175 @@
+import { alsScores, trainAls, type AlsOptions } from './als'
+import { coOccurrence, histories, neighbors } from './co-occurrence'
+import type { Dataset } from './dataset'
+import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
+import { byScore, type Scored } from './popularity'
+import type { Split } from './split'
+
+/** The models the offline evaluation compares. */
+export type EvalModel = 'popularity' | 'item2item' | 'als'
+
+export interface EvalOptions {
+  als?: AlsOptions
+  /** Users with at most this many train items form the cold-start slice. */
+  coldStartMax?: number
+  /** Share of the train-touched items, most popular first, that forms the head slice. */
+  headShare?: number
+  /** Item-to-item: neighbours kept per item, and the most recent train items of a user that vote. */
+  neighbors?: number
+  maxHistory?: number
+}
+
+export interface SliceReport {
+  /** Users in the slice (for item slices: users with at least one held-out item in it). */
+  users: number
+  recall_at_20: number
+  ndcg_at_10: number
+}
+
+export interface ModelReport {
+  recall_at_10: number
+  recall_at_20: number
+  ndcg_at_10: number
+  map_at_10: number
+  /** Share of the catalog in at least one evaluated user's top 10. */
+  coverage_at_10: number
+  cold_start: SliceReport
+  head_items: SliceReport
+  tail_items: SliceReport
+}
+
+export interface EvalReport {
+  dataset: { items: number; users: number; train: number; test: number }
+  /** Users scored: at least one train and one held-out item. */
+  users_evaluated: number
+  /** Held-out users with no train item: no model here can personalise for them, so they are left out. */
+  users_without_train: number
+  models: Record<EvalModel, ModelReport>
+  ms: Record<EvalModel, number>
+}
+
+const K = 20
+
+/** The `k` best-scored items not in `exclude`, best first, ties by item id. */
+function topK(scores: Iterable<Scored>, exclude: ReadonlySet<string>, k: number): string[] {
+  const best: Scored[] = []
+  for (const s of scores) {
+    if (exclude.has(s.item_id)) continue
+    if (best.length === k && byScore(s, best[k - 1]!) >= 0) continue
+    let at = best.length
+    while (at > 0 && byScore(s, best[at - 1]!) < 0) at--
+    best.splice(at, 0, s)
+    if (best.length > k) best.pop()
+  }
+  return best.map((s) => s.item_id)
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0)
+
+/**
+ * Scores popularity (train counts), item-to-item (cosine co-occurrence neighbours of the user's recent train items,
+ * summed) and implicit ALS (xᵤ·yᵢ) on the held-out items of every user with train history, excluding the user's
+ * train items from every list.
+ * @note Held-out items nobody touched in train stay relevant: no model here can retrieve them, which is the honest
+ * cost of a temporal split; lists shorter than K are not padded (item-to-item has nothing for an item without
+ * co-occurrences).
+ */
+export function evaluate(data: Dataset, split: Split, options: EvalOptions = {}): EvalReport {
+  const { coldStartMax = 5, headShare = 0.2, maxHistory = 50 } = options
+  const trainItems = new Map<string, Set<string>>()
+  const counts = new Map<string, number>()
+  for (const x of split.train) {
+    const mine = trainItems.get(x.user_id) ?? new Set<string>()
+    trainItems.set(x.user_id, mine)
+    mine.add(x.item_id)
+    counts.set(x.item_id, (counts.get(x.item_id) ?? 0) + 1)
+  }
+  const relevant = new Map<string, Set<string>>()
+  for (const x of split.test) {
+    if (trainItems.get(x.user_id)?.has(x.item_id)) continue
+    const mine = relevant.get(x.user_id) ?? new Set<string>()
+    relevant.set(x.user_id, mine)
+    mine.add(x.item_id)
+  }
+  const users = [...relevant.keys()].filter((u) => trainItems.has(u)).sort()
+  const popular = [...counts].map(([item_id, score]) => ({ item_id, score })).sort(byScore)
+  const head = new Set(
+    popular.slice(0, Math.ceil(popular.length * headShare)).map((s) => s.item_id),
+  )
+
+  const rankers: Record<EvalModel, () => (user: string) => string[]> = {
+    popularity: () => (u) => topK(popular, trainItems.get(u)!, K),
+    item2item: () => {
+      const hist = histories(split.train)
+      const nn = neighbors(coOccurrence(hist, { maxHistory }), { k: options.neighbors ?? 50 })
+      return (u) => {
+        const scores = new Map<string, number>()
+        for (const item of hist.get(u)!.slice(0, maxHistory))
+          for (const n of nn.get(item) ?? [])
+            scores.set(n.item_id, (scores.get(n.item_id) ?? 0) + n.score)
+        return topK(
+          [...scores].map(([item_id, score]) => ({ item_id, score })),
+          trainItems.get(u)!,
+          K,
+        )
+      }
+    },
+    als: () => {
+      const model = trainAls(split.train, options.als)
+      return (u) => {
+        const s = alsScores(model, u)!
+        return topK(
+          model.items.map((item_id, i) => ({ item_id, score: s[i]! })),
+          trainItems.get(u)!,
+          K,
+        )
+      }
+    },
+  }
+
+  const models = {} as Record<EvalModel, ModelReport>
+  const ms = {} as Record<EvalModel, number>
+  for (const name of Object.keys(rankers) as EvalModel[]) {
+    const t0 = performance.now()
+    const rank = rankers[name]()
+    const lists = users.map((u) => rank(u))
+    ms[name] = Math.round(performance.now() - t0)
+    const per = (pick: (u: string, i: number) => Set<string> | undefined): SliceReport => {
+      const r20: number[] = []
+      const n10: number[] = []
+      users.forEach((u, i) => {
+        const rel = pick(u, i)
+        if (!rel || rel.size === 0) return
+        r20.push(recallAt(lists[i]!, rel, 20))
+        n10.push(ndcgAt(lists[i]!, rel, 10))
+      })
+      return { users: r20.length, recall_at_20: round(mean(r20)), ndcg_at_10: round(mean(n10)) }
+    }
+    const rel = (u: string) => relevant.get(u)!
+    const only = (keep: (item: string) => boolean) => (u: string) =>
+      new Set([...rel(u)].filter(keep))
+    models[name] = {
+      recall_at_10: round(mean(users.map((u, i) => recallAt(lists[i]!, rel(u), 10)))),
+      recall_at_20: round(mean(users.map((u, i) => recallAt(lists[i]!, rel(u), 20)))),
+      ndcg_at_10: round(mean(users.map((u, i) => ndcgAt(lists[i]!, rel(u), 10)))),
+      map_at_10: round(mean(users.map((u, i) => apAt(lists[i]!, rel(u), 10)))),
+      coverage_at_10: round(catalogCoverage(lists, data.items.length, 10)),
+      cold_start: per((u) => (trainItems.get(u)!.size <= coldStartMax ? rel(u) : undefined)),
+      head_items: per(only((item) => head.has(item))),
+      tail_items: per(only((item) => !head.has(item))),
+    }
+  }
+  return {
+    dataset: {
+      items: data.items.length,
+      users: data.users.length,
+      train: split.train.length,
+      test: split.test.length,
+    },
+    users_evaluated: users.length,
+    users_without_train: relevant.size - users.length,
+    models,
+    ms,
+  }
+}
