@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander'
+import path from 'node:path'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { act } from './context'
 import { bytes, short, table } from './format'
 import { examples, int, reasonOption, tenantOption } from './options'
@@ -36,6 +37,7 @@ export function pipelineCommands(program: Command) {
   examples(pipeline, [
     'recsys pipeline run --tenant acme --seed 7 --publish --reason "nightly"',
     'recsys pipeline run --tenant acme --items 2000 --users 500 --json',
+    'recsys pipeline run --tenant acme --dataset movielens:../shared/datasets/ml-latest-small --publish',
   ])
 
   pipeline
@@ -45,8 +47,17 @@ export function pipelineCommands(program: Command) {
     )
     .addOption(tenantOption())
     .addOption(
-      new Option('--dataset <name>', 'dataset to learn from')
-        .choices(['synthetic'])
+      new Option(
+        '--dataset <name>',
+        'dataset to learn from: synthetic, or movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + u.item)',
+      )
+        .argParser((v: string) => {
+          if (v === 'synthetic') return v
+          if (v.startsWith('movielens:') && v.length > 'movielens:'.length)
+            // The control plane reads the folder: an absolute path, so its working directory does not matter.
+            return `movielens:${path.resolve(v.slice('movielens:'.length))}`
+          throw new InvalidArgumentError('expected synthetic or movielens:<dir>')
+        })
         .default('synthetic'),
     )
     .option('--seed <n>', 'random seed of the synthetic dataset', int)

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { err, ok, type ArtifactKind, type Result } from '@recsys/shared'
 import type { Actor } from '../audit/write'
 import { importCatalog } from '../catalog/service'
@@ -10,11 +12,13 @@ import { randomIndexingEmbeddings } from './embeddings'
 import { buildIndexBundle } from './hnsw-index'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
+import { readMovieLens100k, readMovieLensLatest } from './movielens'
 import { syntheticDataset } from './synthetic'
 
 export interface PipelineInput {
   tenant: string
-  dataset: 'synthetic'
+  /** `synthetic`, or `movielens:<dir>` (ml-latest `ratings.csv` + `movies.csv`, or ml-100k `u.data` + `u.item`). */
+  dataset: 'synthetic' | `movielens:${string}`
   seed?: number
   items?: number
   users?: number
@@ -60,13 +64,9 @@ export async function runPipeline(
   if (!config.ok) return config
 
   const seed = input.seed ?? 42
-  say(`generating the synthetic dataset (seed ${seed})`)
-  const data: Dataset = syntheticDataset({
-    seed,
-    start: SYNTHETIC_START,
-    items: input.items,
-    users: input.users,
-  })
+  const loaded = await loadDataset(input, seed, say)
+  if (!loaded.ok) return loaded
+  const { data, name: datasetName, now } = loaded.value
   say(
     `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
@@ -92,8 +92,8 @@ export async function runPipeline(
   say('computing lists (popular, segments, item-to-item slates, neighbours, trending)')
   const files = simpleArtifacts(servable, {
     surfaces: config.value.surfaces,
-    now: SYNTHETIC_START,
-    version: `synthetic-${seed}`,
+    now,
+    version: `${datasetName}-${seed}`,
   })
   say('computing embeddings and the HNSW index')
   const embeddings = randomIndexingEmbeddings(servable, EMBEDDING_DIMS, seed)
@@ -125,7 +125,7 @@ export async function runPipeline(
   const report: PipelineReport = {
     tenant: input.tenant,
     dataset: {
-      name: 'synthetic',
+      name: datasetName,
       seed,
       items: data.items.length,
       users: data.users.length,
@@ -143,7 +143,7 @@ export async function runPipeline(
       bytes: o.bytes,
       metadata: {
         ...o.metadata,
-        lineage: { dataset: 'synthetic', seed, code: 'simple-artifacts@2' },
+        lineage: { dataset: datasetName, seed, code: 'simple-artifacts@2' },
       },
       actor: input.actor,
       reason: `pipeline: ${input.reason}`,
@@ -177,4 +177,43 @@ export async function runPipeline(
   }
   report.ms = Math.round(performance.now() - t0)
   return ok(report)
+}
+
+/**
+ * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or
+ * a MovieLens dataset's last interaction).
+ */
+async function loadDataset(
+  input: Pick<PipelineInput, 'dataset' | 'items' | 'users'>,
+  seed: number,
+  say: (msg: string) => void,
+): Promise<
+  Result<{ data: Dataset; name: string; now: number }, { code: string; message: string }>
+> {
+  if (input.dataset === 'synthetic') {
+    say(`generating the synthetic dataset (seed ${seed})`)
+    const data = syntheticDataset({
+      seed,
+      start: SYNTHETIC_START,
+      items: input.items,
+      users: input.users,
+    })
+    return ok({ data, name: 'synthetic', now: SYNTHETIC_START })
+  }
+  const dir = path.resolve(input.dataset.slice('movielens:'.length))
+  const latest = existsSync(path.join(dir, 'ratings.csv'))
+  if (!latest && !existsSync(path.join(dir, 'u.data')))
+    return err({
+      code: 'BAD_REQUEST',
+      message: `${dir} holds neither ratings.csv + movies.csv (ml-latest) nor u.data + u.item (ml-100k)`,
+    })
+  say(`reading MovieLens (${latest ? 'ml-latest' : 'ml-100k'}) from ${dir}`)
+  try {
+    const data = latest ? await readMovieLensLatest(dir) : await readMovieLens100k(dir)
+    let now = 0
+    for (const x of data.interactions) if (x.ts > now) now = x.ts
+    return ok({ data, name: `movielens:${path.basename(dir)}`, now })
+  } catch (e) {
+    return err({ code: 'BAD_REQUEST', message: (e as Error).message })
+  }
 }

@@ -19,7 +19,12 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>().openapi(
       params: z.object({ tenant: z.string() }),
       body: body(
         z.object({
-          dataset: z.literal('synthetic').default('synthetic'),
+          dataset: z
+            .union([z.literal('synthetic'), z.templateLiteral(['movielens:', z.string().min(1)])])
+            .default('synthetic')
+            .describe(
+              '`synthetic`, or `movielens:<dir>`: a MovieLens folder the control plane can read',
+            ),
           seed: z.number().int().optional(),
           items: z.number().int().min(10).max(200_000).optional(),
           users: z.number().int().min(1).max(1_000_000).optional(),
