@@ -1,0 +1,129 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { expect, it } from 'vitest'
+import type { openOperatorApi } from '../../test/operator-api'
+
+type OperatorApi = Awaited<ReturnType<typeof openOperatorApi>>
+
+/**
+ * `POST /v1/tenants/{tenant}/pipeline/run` end to end, run inside the operator API suite (api.cases.ts) on its
+ * control plane and edge: `get` gives the suite's harness once it is open.
+ */
+export function pipelineCases(
+  get: () => Pick<OperatorApi, 'admin' | 'tokens' | 'call' | 'stack'> & { run: string },
+) {
+  it('pipeline run on a MovieLens folder (ml-latest format) publishes; a folder of neither format is a 400', async () => {
+    const { admin, tokens, call, stack, run } = get()
+    const ml = `ml-${run}`
+    const created = await call(admin, 'POST', '/v1/tenants', {
+      id: ml,
+      consent_default: 'personalized',
+    })
+    expect(created.status).toBe(201)
+    // A small ml-latest-format dataset: 30 movies in 3 genres, 12 users rating within their genre.
+    const dir = await mkdtemp(path.join(tmpdir(), 'ml-e2e-'))
+    const genres = ['Comedy', 'Drama', 'Horror']
+    await writeFile(
+      path.join(dir, 'movies.csv'),
+      'movieId,title,genres\n' +
+        Array.from(
+          { length: 30 },
+          (_, m) => `${m + 1},"Movie ${m + 1}, The (2000)",${genres[m % 3]}`,
+        ).join('\n') +
+        '\n',
+    )
+    const rows: string[] = []
+    for (let u = 1; u <= 12; u++)
+      for (let k = 0; k < 8; k++) {
+        const m = (u % 3) + 3 * ((u + k) % 10) + 1
+        rows.push(`${u},${m},${(3 + (k % 3)).toFixed(1)},${964_000_000 + u * 1000 + k}`)
+      }
+    await writeFile(
+      path.join(dir, 'ratings.csv'),
+      'userId,movieId,rating,timestamp\n' + rows.join('\n') + '\n',
+    )
+    try {
+      const r = await call(tokens.operator!, 'POST', `/v1/tenants/${ml}/pipeline/run`, {
+        dataset: `movielens:${dir}`,
+        publish: true,
+        reason: 'e2e movielens',
+      })
+      expect(r.status, r.text).toBe(200)
+      expect(r.json.dataset).toMatchObject({ items: 30, users: 12, interactions: 96 })
+      expect(r.json.dataset.name).toBe(`movielens:${path.basename(dir)}`)
+      const res = await fetch(
+        `${stack.url}/v1/recommendations?surface=home_feed&user_id=u-1&limit=5`,
+        {
+          headers: { authorization: `Bearer ${created.json.api_key}` },
+        },
+      )
+      const body = (await res.json()) as any
+      expect(res.status).toBe(200)
+      expect(body.metadata.release).toBe(r.json.published.release)
+      expect(body.items.length).toBeGreaterThan(0)
+      // MovieLens ids become m-<movieId>.
+      for (const it of body.items) expect(it.item_id).toMatch(/^m-\d+$/)
+      const bad = await call(tokens.operator!, 'POST', `/v1/tenants/${ml}/pipeline/run`, {
+        dataset: `movielens:${path.join(dir, 'nope')}`,
+        reason: 'e2e',
+      })
+      expect(bad.status).toBe(400)
+      expect(bad.json.error.message).toMatch(/neither ratings\.csv/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('pipeline run on the synthetic dataset publishes a release the edge serves personalized', async () => {
+    const { admin, tokens, call, stack, run } = get()
+    const syn = `syn-${run}`
+    const t = await call(admin, 'POST', '/v1/tenants', {
+      id: syn,
+      consent_default: 'personalized',
+    })
+    expect(t.status).toBe(201)
+    const r = await call(tokens.operator!, 'POST', `/v1/tenants/${syn}/pipeline/run`, {
+      items: 200,
+      users: 40,
+      publish: true,
+      reason: 'e2e',
+    })
+    expect(r.status, r.text).toBe(200)
+    expect(r.json.dataset).toMatchObject({ name: 'synthetic', items: 200, users: 40 })
+    expect(r.json.artifacts.map((a: any) => a.kind).sort()).toEqual(
+      [
+        'denylist',
+        'edge_model',
+        'fallback',
+        'index',
+        'model',
+        'neighbors',
+        'rules',
+        'slates',
+        'trending',
+      ].sort(),
+    )
+    const res = await fetch(
+      `${stack.url}/v1/recommendations?surface=home_feed&user_id=u-1&limit=5`,
+      {
+        headers: { authorization: `Bearer ${t.json.api_key}` },
+      },
+    )
+    const body = (await res.json()) as any
+    // The release carries an edge model; with no scorer configured here, the cached slate is re-scored at the edge.
+    expect(body.metadata).toMatchObject({
+      tier: 'edge_rescored',
+      degraded: false,
+      release: r.json.published.release,
+    })
+    expect(body.items).toHaveLength(5)
+    // Same seed, same data: a second run registers nothing new.
+    const again = await call(tokens.operator!, 'POST', `/v1/tenants/${syn}/pipeline/run`, {
+      items: 200,
+      users: 40,
+      reason: 'e2e again',
+    })
+    expect(again.json.artifacts.every((a: any) => a.created === false)).toBe(true)
+  })
+}
