@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
 import { EDGE_FEATURES, planRelease, r2Keys, redisKeys } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildModelBundle } from '../src/model/bundle'
+import { linearModel } from '../src/model/bundle'
 import { startEdgeStack } from './edge-stack'
 
 /**
@@ -17,22 +17,12 @@ describe('edge_rescored under wrangler dev', () => {
   beforeAll(async () => {
     stack = await startEdgeStack()
     // score = category_affinity + 0.1 · rank_reciprocal: the session's category goes first.
-    const model = buildModelBundle({
-      features: EDGE_FEATURES,
-      hidden: [],
-      seed: 1,
-      mlp: {
-        layers: [
-          {
-            inputs: 4,
-            outputs: 1,
-            weights: new Float32Array([0, 0.1, 1, 0]),
-            bias: new Float32Array([0]),
-            activation: 'none',
-          },
-        ],
-      },
-    })
+    const model = linearModel(
+      EDGE_FEATURES,
+      { rank_reciprocal: 0.1, category_affinity: 1 },
+      0,
+      'none',
+    )
     const sha256 = createHash('sha256').update(model.onnx).digest('hex')
     const put = await fetch(`${stack.edgeAdmin.url}/internal/r2/${r2Keys.blob(tenant, sha256)}`, {
       method: 'PUT',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { EDGE_FEATURES, type ModelMetadata } from '@recsys/shared'
-import { buildModelBundle } from '../../control-plane/src/model/bundle'
+import { linearModel } from '../../control-plane/src/model/bundle'
 import { startGateway } from '../../dev/src/gateway/server'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { writeFixtureStore } from '../../gpu-scorer/test/fixture-store'
@@ -81,22 +81,12 @@ export default async function setup(project: TestProject) {
     const proxy = await startScorerProxy({ port: proxyPort, upstream: scorer.url })
     cleanup.push(() => proxy.close())
 
-    const edge = buildModelBundle({
-      features: EDGE_FEATURES,
-      hidden: [],
-      seed: 1,
-      mlp: {
-        layers: [
-          {
-            inputs: 4,
-            outputs: 1,
-            weights: new Float32Array([0, 0.1, 1, 0]),
-            bias: new Float32Array([0]),
-            activation: 'none',
-          },
-        ],
-      },
-    })
+    const edge = linearModel(
+      EDGE_FEATURES,
+      { rank_reciprocal: 0.1, category_affinity: 1 },
+      0,
+      'none',
+    )
     project.provide('scorer', {
       proxyUrl: proxy.url,
       token: SCORER_TOKEN,

@@ -1,5 +1,5 @@
 import type { ModelMetadata } from '@recsys/shared'
-import { buildMlp, type Mlp } from './mlp'
+import { buildMlp, type Activation, type Mlp } from './mlp'
 import { exportMlpToOnnx } from './onnx-export'
 
 export interface ModelBundle {
@@ -38,4 +38,30 @@ export function buildModelBundle(opts: {
       score_range: [0, 1],
     },
   }
+}
+
+/**
+ * A one-layer model over `features` with a named weight per feature (the others 0) and a bias: the prior models
+ * and the tests' hand-set rankers.
+ */
+export function linearModel(
+  features: readonly string[],
+  weights: Record<string, number>,
+  bias: number,
+  activation: Exclude<Activation, 'relu'> = 'sigmoid',
+): ModelBundle {
+  for (const name of Object.keys(weights))
+    if (!features.includes(name)) throw new Error(`unknown feature ${name}`)
+  const mlp: Mlp = {
+    layers: [
+      {
+        inputs: features.length,
+        outputs: 1,
+        weights: Float32Array.from(features, (f) => weights[f] ?? 0),
+        bias: Float32Array.of(bias),
+        activation,
+      },
+    ],
+  }
+  return buildModelBundle({ features, hidden: [], seed: 0, mlp })
 }

@@ -1,23 +1,5 @@
 import { EDGE_FEATURES, RANKER_FEATURES } from '@recsys/shared'
-import { buildModelBundle, type ModelBundle } from '../model/bundle'
-import type { Mlp } from '../model/mlp'
-
-/** A logistic model (one Dense layer, sigmoid) with the given weight per feature and a bias. */
-function logistic(features: readonly string[], weights: Record<string, number>, bias: number): Mlp {
-  for (const name of Object.keys(weights))
-    if (!features.includes(name)) throw new Error(`unknown feature ${name}`)
-  return {
-    layers: [
-      {
-        inputs: features.length,
-        outputs: 1,
-        weights: Float32Array.from(features, (f) => weights[f] ?? 0),
-        bias: Float32Array.of(bias),
-        activation: 'sigmoid',
-      },
-    ],
-  }
-}
+import { linearModel, type ModelBundle } from '../model/bundle'
 
 /**
  * The ranker until the batch pipeline trains one (issue 6): a logistic model over the shared ranker features with
@@ -25,7 +7,7 @@ function logistic(features: readonly string[], weights: Record<string, number>, 
  * freshness. A real ONNX file through the trainer's export code, the same bytes every run.
  */
 export function priorRanker(): ModelBundle {
-  const mlp = logistic(
+  return linearModel(
     RANKER_FEATURES,
     {
       user_item_dot: 3,
@@ -39,15 +21,13 @@ export function priorRanker(): ModelBundle {
     },
     -2,
   )
-  return buildModelBundle({ features: RANKER_FEATURES, hidden: [], seed: 0, mlp })
 }
 
 /** The edge model until one is trained: keeps the cached order, lifted by the session's categories. */
 export function priorEdgeModel(): ModelBundle {
-  const mlp = logistic(
+  return linearModel(
     EDGE_FEATURES,
     { cached_score: 2, rank_reciprocal: 1, category_affinity: 1.5, item_age: -0.3 },
     -1.5,
   )
-  return buildModelBundle({ features: EDGE_FEATURES, hidden: [], seed: 0, mlp })
 }
