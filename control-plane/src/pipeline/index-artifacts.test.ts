@@ -5,48 +5,56 @@ import { decodeIndexBundle, dot, row } from '@recsys/shared'
 import hnswlib from 'hnswlib-node'
 import { describe, expect, it } from 'vitest'
 import { checkModel } from '../model/probe'
-import type { Dataset } from './dataset'
-import { randomIndexingEmbeddings } from './embeddings'
-import { buildIndexBundle } from './hnsw-index'
+import { alsScores, trainAls } from './als'
+import { buildIndexBundle, indexRecallAt10, MIN_INDEX_RECALL } from './hnsw-index'
+import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { syntheticDataset } from './synthetic'
 
 const START = Date.UTC(2026, 0, 1)
 
-describe('random-indexing embeddings', () => {
-  it('points items with the same audience the same way and items with disjoint audiences apart', () => {
-    const users = Array.from({ length: 40 }, (_, i) => ({ user_id: `u${i}`, cluster: i % 2 }))
-    const item = (id: string) => ({
-      item_id: id,
-      title: id,
-      categories: ['c'],
-      published_at: START,
-      available: true,
-      min_age: 0,
-      safe: true,
-      sponsored: false,
-    })
-    // a and b are watched by the even users, c by the odd ones.
-    const data: Dataset = {
-      items: ['a', 'b', 'c'].map(item),
-      users,
-      interactions: users.flatMap((u, i) =>
-        (i % 2 === 0 ? ['a', 'b'] : ['c']).map((it) => ({
-          user_id: u.user_id,
-          item_id: it,
-          ts: START,
-          weight: 1,
-        })),
-      ),
+describe('MF embeddings and user slates', () => {
+  const data = syntheticDataset({ seed: 5, start: START, items: 300, users: 120 })
+  const model = trainAls(data.interactions, { factors: 16, iterations: 4, seed: 5 })
+  const consumed = new Map<string, Set<string>>()
+  for (const x of data.interactions)
+    consumed.set(x.user_id, (consumed.get(x.user_id) ?? new Set()).add(x.item_id))
+
+  it('gives every catalog item a row: its factor, or zeros for an item the model never saw', () => {
+    const catalog = ['never-seen', ...model.items.slice(0, 5)]
+    const e = mfEmbeddings(model, catalog)
+    expect(e.items).toEqual(catalog)
+    expect([...row(e.itemVectors, 16, 0)]).toEqual(new Array(16).fill(0))
+    const i = model.itemIndex.get(catalog[3]!)!
+    expect([...row(e.itemVectors, 16, 3)]).toEqual([
+      ...Float32Array.from(model.itemFactors.subarray(i * 16, (i + 1) * 16)),
+    ])
+    expect(e.users).toEqual(model.users)
+  })
+
+  it('ranks by the MF score, leaves out consumed and unkept items, and the HNSW path agrees with the exact one', () => {
+    const banned = new Set(model.items.filter((_, i) => i % 7 === 0))
+    const keep = (id: string) => !banned.has(id)
+    const exact = mfUserSlates(model, { k: 20, keep, consumed })
+    const approx = mfUserSlates(model, { k: 20, keep, consumed, exactBudget: 0 })
+    let overlap = 0
+    for (const user of model.users.slice(0, 40)) {
+      const list = exact.get(user)!
+      const scores = alsScores(model, user)!
+      const brute = model.items
+        .map((item_id, i) => ({ item_id, score: scores[i]! }))
+        .filter((s) => keep(s.item_id) && !consumed.get(user)!.has(s.item_id))
+        .sort((x, y) => y.score - x.score || (x.item_id < y.item_id ? -1 : 1))
+        .slice(0, 20)
+      expect(list.map((s) => s.item_id)).toEqual(brute.map((s) => s.item_id))
+      const a = new Set(approx.get(user)!.map((s) => s.item_id))
+      for (const s of approx.get(user)!) {
+        expect(keep(s.item_id)).toBe(true)
+        expect(consumed.get(user)!.has(s.item_id)).toBe(false)
+      }
+      overlap += list.filter((s) => a.has(s.item_id)).length / 20
     }
-    const e = randomIndexingEmbeddings(data, 32, 7)
-    const v = (i: number) => row(e.itemVectors, 32, i)
-    expect(dot(v(0), v(1))).toBeCloseTo(1, 5)
-    expect(Math.abs(dot(v(0), v(2)))).toBeLessThan(0.5)
-    for (let i = 0; i < 3; i++) expect(dot(v(i), v(i))).toBeCloseTo(1, 5)
-    // A user is closest to what they watched.
-    const u0 = row(e.userVectors, 32, 0)
-    expect(dot(u0, v(0))).toBeGreaterThan(dot(u0, v(2)))
+    expect(overlap / 40).toBeGreaterThanOrEqual(0.95)
   })
 })
 
@@ -54,11 +62,18 @@ describe('the index artifact', () => {
   const data = syntheticDataset({ seed: 3, start: START, items: 600, users: 200 })
 
   it('is deterministic and its HNSW finds the exact top 10 (recall@10 ≥ 0.95 over 100 queries)', async () => {
-    const emb = randomIndexingEmbeddings(data, 32, 3)
+    const items = data.items.map((it) => it.item_id)
+    const emb = mfEmbeddings(
+      trainAls(data.interactions, { factors: 32, iterations: 4, seed: 3 }),
+      items,
+    )
     const a = await buildIndexBundle(emb)
-    const b = await buildIndexBundle(randomIndexingEmbeddings(data, 32, 3))
+    const b = await buildIndexBundle(
+      mfEmbeddings(trainAls(data.interactions, { factors: 32, iterations: 4, seed: 3 }), items),
+    )
     expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true)
     expect(a.metadata).toEqual({ space: 'ip', dims: 32, count: 600 })
+    expect(a.recall_at_10).toBeGreaterThanOrEqual(MIN_INDEX_RECALL)
 
     const bundle = decodeIndexBundle(a.bytes)
     expect(bundle.header.items).toEqual(emb.items)
@@ -86,6 +101,21 @@ describe('the index artifact', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('the recall gate catches an index that does not find the exact neighbours', () => {
+    const items = data.items.map((it) => it.item_id)
+    const emb = mfEmbeddings(
+      trainAls(data.interactions, { factors: 32, iterations: 4, seed: 3 }),
+      items,
+    )
+    // Every item inserted under the next item's label: a well-built graph that answers with the wrong ids.
+    const index = new hnswlib.HierarchicalNSW('ip', 32)
+    index.initIndex({ maxElements: items.length, m: 16, efConstruction: 200, randomSeed: 1 })
+    items.forEach((_, i) =>
+      index.addPoint(Array.from(row(emb.itemVectors, 32, i)), (i + 1) % items.length),
+    )
+    expect(indexRecallAt10(index, emb)).toBeLessThan(MIN_INDEX_RECALL)
   })
 })
 

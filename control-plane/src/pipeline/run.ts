@@ -8,8 +8,11 @@ import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
 import type { Dataset } from './dataset'
-import { randomIndexingEmbeddings } from './embeddings'
-import { buildIndexBundle } from './hnsw-index'
+import { trainAls, type AlsOptions } from './als'
+import { evaluate, type EvalReport } from './evaluate'
+import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
+import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
+import { leaveLastN } from './split'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { readMovieLens100k, readMovieLensLatest } from './movielens'
@@ -31,6 +34,8 @@ export interface PipelineInput {
 export interface PipelineReport {
   tenant: string
   dataset: { name: string; seed: number; items: number; users: number; interactions: number }
+  /** The offline evaluation on the held-out split (models trained on the rest). */
+  evaluation: EvalReport
   artifacts: Array<{
     kind: ArtifactKind
     name: string
@@ -45,8 +50,24 @@ export interface PipelineReport {
 /** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
 export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
 
+/** The matrix factorisation the pipeline trains (the ml-latest-small evaluation's settings). */
+export const ALS_PARAMS = {
+  factors: 32,
+  iterations: 10,
+  alpha: 10,
+  reg: 0.1,
+  cgSteps: 3,
+} as const satisfies AlsOptions
+
 /** Width of the item and user embeddings the pipeline indexes. */
-export const EMBEDDING_DIMS = 32
+export const EMBEDDING_DIMS = ALS_PARAMS.factors
+
+/** The offline evaluation holds out each user's last this many distinct items. */
+export const HOLDOUT_PER_USER = 5
+/** Entries of a precomputed user slate. */
+export const USER_SLATE_SIZE = 100
+/** Stamped in every artifact's lineage: bump when what the pipeline computes changes. */
+export const PIPELINE_CODE = 'pipeline@3'
 
 /**
  * `recsys pipeline run`: dataset → catalog import → artifacts → register (gated) → optionally publish.
@@ -89,15 +110,62 @@ export async function runPipeline(
     ...data,
     items: data.items.map((it) => (tombstoned.has(it.item_id) ? { ...it, available: false } : it)),
   }
-  say('computing lists (popular, segments, item-to-item slates, neighbours, trending)')
+  // Only catalog items count: interactions with unknown items are dropped before anything learns from them.
+  const known = new Set(servable.items.map((it) => it.item_id))
+  const interactions = servable.interactions.filter((x) => known.has(x.item_id))
+  const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
+
+  say(`evaluating on the held-out split (each user's last ${HOLDOUT_PER_USER} items)`)
+  const split = leaveLastN(interactions, { n: HOLDOUT_PER_USER })
+  const evaluation = evaluate({ ...servable, interactions }, split, {
+    als: { ...ALS_PARAMS, seed },
+  })
+  for (const [model, m] of Object.entries(evaluation.models))
+    say(
+      `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
+    )
+
+  say(`training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`)
+  const als = trainAls(interactions, {
+    ...ALS_PARAMS,
+    seed,
+    onIteration: (i, loss) =>
+      say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
+  })
+  const consumed = new Map<string, Set<string>>()
+  for (const x of interactions) {
+    const mine = consumed.get(x.user_id) ?? new Set<string>()
+    consumed.set(x.user_id, mine)
+    mine.add(x.item_id)
+  }
+  say(`computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
+  const userSlates = mfUserSlates(
+    als,
+    { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
+    (done, total) => say(`  user slates ${done}/${total}`),
+  )
+  say('computing lists (popular, segments, neighbours, trending) and anchored slates')
   const files = simpleArtifacts(servable, {
     surfaces: config.value.surfaces,
     now,
     version: `${datasetName}-${seed}`,
+    userSlates,
+    userSlateSize: USER_SLATE_SIZE,
   })
-  say('computing embeddings and the HNSW index')
-  const embeddings = randomIndexingEmbeddings(servable, EMBEDDING_DIMS, seed)
-  const index = await buildIndexBundle(embeddings)
+  say('building the HNSW index over the item embeddings')
+  const index = await buildIndexBundle(
+    mfEmbeddings(
+      als,
+      servable.items.map((it) => it.item_id),
+    ),
+  )
+  say(`  index recall@10 against exact search: ${index.recall_at_10.toFixed(4)}`)
+  if (index.recall_at_10 < MIN_INDEX_RECALL)
+    return err({
+      code: 'GATE_FAILED',
+      message: `the HNSW index finds ${index.recall_at_10.toFixed(4)} of the exact top 10, below ${MIN_INDEX_RECALL}`,
+      details: { gate: 'index_recall', recall_at_10: index.recall_at_10, min: MIN_INDEX_RECALL },
+    })
   const ranker = priorRanker()
   const edgeModel = priorEdgeModel()
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
@@ -113,7 +181,16 @@ export async function runPipeline(
     { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
     { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
     { kind: 'trending', name: 'trending', bytes: json(files.trending) },
-    { kind: 'index', name: 'items', bytes: index.bytes, metadata: index.metadata },
+    {
+      kind: 'index',
+      name: 'items',
+      bytes: index.bytes,
+      metadata: {
+        ...index.metadata,
+        recall_at_10: index.recall_at_10,
+        lineage: { als: { ...ALS_PARAMS, seed }, hnsw: DEFAULT_HNSW },
+      },
+    },
     { kind: 'model', name: 'ranker', bytes: ranker.onnx, metadata: ranker.metadata },
     {
       kind: 'edge_model',
@@ -131,6 +208,7 @@ export async function runPipeline(
       users: data.users.length,
       interactions: data.interactions.length,
     },
+    evaluation,
     artifacts: [],
     ms: 0,
   }
@@ -143,7 +221,13 @@ export async function runPipeline(
       bytes: o.bytes,
       metadata: {
         ...o.metadata,
-        lineage: { dataset: datasetName, seed, code: 'simple-artifacts@2' },
+        lineage: {
+          dataset: datasetName,
+          interactions: interactions.length,
+          seed,
+          code: PIPELINE_CODE,
+          ...(o.metadata?.lineage as object | undefined),
+        },
       },
       actor: input.actor,
       reason: `pipeline: ${input.reason}`,

@@ -82,6 +82,36 @@ describe('simpleArtifacts on a tiny dataset', () => {
     ])
   })
 
+  it("takes a model's user slates where given: available items only, capped, the blend for the others", () => {
+    const withModel = simpleArtifacts(
+      { ...tiny, items: [...tiny.items, item('i5', false)] },
+      {
+        surfaces,
+        now,
+        version: 'v',
+        userSlateSize: 2,
+        userSlates: new Map([
+          [
+            'a',
+            [
+              { item_id: 'i5', score: 0.9 },
+              { item_id: 'i4', score: 0.5 },
+              { item_id: 'i3', score: 0.25 },
+              { item_id: 'i1', score: 0.1 },
+            ],
+          ],
+        ]),
+      },
+    )
+    const slateOf = (u: string) =>
+      withModel.slates.find((l) => l.type === 'user' && l.user_id === u)!.slate.items
+    expect(slateOf('a').map((e) => [e.item_id, e.score, e.source])).toEqual([
+      ['i4', 0.5, 'mf'],
+      ['i3', 0.25, 'mf'],
+    ])
+    expect(slateOf('b').map((e) => e.source)).not.toContain('mf')
+  })
+
   it('anchors related items on co-occurrence, never on the anchor', () => {
     const anchored = (i: string) =>
       a.slates.find((l) => l.type === 'anchored' && l.item_id === i)?.slate.items

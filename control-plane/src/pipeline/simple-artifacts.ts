@@ -24,6 +24,15 @@ export interface SimpleArtifactsOptions {
   now: number
   /** Stamped on every slate. */
   version: string
+  /**
+   * Each user's slate from a model (scored, best first, consumed items already left out): replaces the
+   * co-occurrence blend for users it has a list for. Entries are filtered to available items here.
+   */
+  userSlates?: ReadonlyMap<string, readonly Scored[]>
+  /** Most entries of a model's user slate. */
+  userSlateSize?: number
+  /** `source` of a model's user slate entries. */
+  userSlateSource?: string
 }
 
 /** The artifact files of a release that need no model, by kind (formats in shared's artifact-files). */
@@ -76,10 +85,19 @@ export function segmentOf(dataset: Pick<Dataset, 'users'>): Map<string, string> 
  */
 export function simpleArtifacts(
   dataset: Dataset,
-  { surfaces, slateSize = 50, listSize = 200, now, version }: SimpleArtifactsOptions,
+  {
+    surfaces,
+    slateSize = 50,
+    listSize = 200,
+    now,
+    version,
+    userSlates,
+    userSlateSize = 100,
+    userSlateSource = 'mf',
+  }: SimpleArtifactsOptions,
 ): SimpleArtifacts {
   if (surfaces.length < 1) throw new Error('simpleArtifacts: at least one surface')
-  for (const n of [slateSize, listSize])
+  for (const n of [slateSize, listSize, userSlateSize])
     if (!(n >= 1 && n <= MAX_SLATE)) throw new Error(`simpleArtifacts: sizes are 1..${MAX_SLATE}`)
   const stamp = { generated_at: new Date(now).toISOString(), version }
   const catalogItems = new Map(dataset.items.map((it) => [it.item_id, it]))
@@ -109,6 +127,17 @@ export function simpleArtifacts(
 
   /** Co-occurrence with the user's recent items blended with their cluster's list, minus what they consumed. */
   const userEntries = (user: string, cluster: number): SlateEntry[] => {
+    const fromModel = userSlates?.get(user)
+    if (fromModel)
+      return fromModel
+        .filter((s) => available(s.item_id))
+        .slice(0, userSlateSize)
+        .map((s) => ({
+          item_id: s.item_id,
+          score: round(s.score),
+          source: userSlateSource,
+          reason: 'matches_your_taste',
+        }))
     const consumed = history.get(user) ?? []
     const cf = new Map<string, number>()
     consumed.slice(0, RECENT_ITEMS).forEach((a, j) => {
