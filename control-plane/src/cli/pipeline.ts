@@ -9,6 +9,13 @@ interface Report {
   dataset: { name: string; seed: number; items: number; users: number; interactions: number }
   artifacts: Array<{ kind: string; name: string; sha256: string; created: boolean; bytes: number }>
   published?: { release: string; previous: string | null; ms: number }
+  evaluation?: {
+    users_evaluated: number
+    models: Record<
+      string,
+      { recall_at_10: number; ndcg_at_10: number; map_at_10: number; coverage_at_10: number }
+    >
+  }
   ms: number
 }
 
@@ -19,6 +26,7 @@ function describe(r: Report, tenant: string): string {
     : `not published: \`recsys release publish --tenant ${tenant} --reason …\` puts these live`
   return [
     `dataset ${d.name} (seed ${d.seed}): ${d.items} items, ${d.users} users, ${d.interactions} interactions`,
+    ...(r.evaluation ? [evaluation(r.evaluation)] : []),
     table(r.artifacts, [
       ['kind', 'kind'],
       ['name', 'name'],
@@ -28,6 +36,23 @@ function describe(r: Report, tenant: string): string {
     ]),
     next,
     `done in ${(r.ms / 1000).toFixed(1)} s`,
+  ].join('\n')
+}
+
+/** The offline evaluation: one row per model, NDCG@10 also as a ratio to popularity. */
+function evaluation(e: NonNullable<Report['evaluation']>): string {
+  const base = e.models.popularity?.ndcg_at_10
+  const rows = Object.entries(e.models).map(([model, m]) => ({ model, ...m }))
+  return [
+    `offline evaluation (${e.users_evaluated} users, each user's last items held out):`,
+    table(rows, [
+      ['model', 'model'],
+      ['NDCG@10', 'ndcg_at_10'],
+      ['× popularity', (m) => (base ? `${(m.ndcg_at_10 / base).toFixed(2)}×` : '-')],
+      ['recall@10', 'recall_at_10'],
+      ['MAP@10', 'map_at_10'],
+      ['coverage', 'coverage_at_10'],
+    ]),
   ].join('\n')
 }
 
@@ -63,6 +88,7 @@ export function pipelineCommands(program: Command) {
     .option('--seed <n>', 'random seed of the synthetic dataset', int)
     .option('--items <n>', 'items in the synthetic dataset', int)
     .option('--users <n>', 'users in the synthetic dataset', int)
+    .option('--interactions-per-user <n>', 'mean interactions per user (synthetic)', int)
     .option('--publish', 'publish a release from the new artifacts')
     .addOption(reasonOption(false))
     .action(
@@ -72,6 +98,7 @@ export function pipelineCommands(program: Command) {
         seed?: number
         items?: number
         users?: number
+        interactionsPerUser?: number
         publish?: boolean
         reason?: string
       }>(async (ctx, o) => {
@@ -83,6 +110,7 @@ export function pipelineCommands(program: Command) {
             seed: o.seed,
             items: o.items,
             users: o.users,
+            interactions_per_user: o.interactionsPerUser,
             publish: Boolean(o.publish),
             reason: o.reason,
           },

@@ -25,6 +25,8 @@ export interface PipelineInput {
   seed?: number
   items?: number
   users?: number
+  /** Synthetic only: mean interactions per user. */
+  interactions_per_user?: number
   publish: boolean
   reason: string
   actor: Actor
@@ -44,6 +46,8 @@ export interface PipelineReport {
     bytes: number
   }>
   published?: { release: string; previous: string | null; ms: number }
+  /** Wall time of each step, in order (`dataset` includes reading or generating it). */
+  steps: Array<{ step: string; ms: number }>
   ms: number
 }
 
@@ -80,6 +84,17 @@ export async function runPipeline(
 ): Promise<Result<PipelineReport, { code: string; message: string; details?: unknown }>> {
   const t0 = performance.now()
   const say = deps.progress ?? (() => undefined)
+  // Each step's wall time goes in the report; between steps the event loop runs, so progress lines go out as the
+  // steps happen, not all at the end (the steps themselves are synchronous CPU work).
+  const steps: Array<{ step: string; ms: number }> = []
+  let current = { step: 'dataset', at: t0 }
+  const step = async (name: string, msg: string) => {
+    const at = performance.now()
+    steps.push({ step: current.step, ms: Math.round(at - current.at) })
+    current = { step: name, at }
+    say(msg)
+    await new Promise((r) => setImmediate(r))
+  }
   const { db } = deps
   const config = await loadTenantConfig(db, input.tenant)
   if (!config.ok) return config
@@ -92,7 +107,7 @@ export async function runPipeline(
     `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
 
-  say('importing the catalog')
+  await step('catalog', 'importing the catalog')
   const imported = await importCatalog(
     db,
     {
@@ -115,7 +130,10 @@ export async function runPipeline(
   const interactions = servable.interactions.filter((x) => known.has(x.item_id))
   const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
 
-  say(`evaluating on the held-out split (each user's last ${HOLDOUT_PER_USER} items)`)
+  await step(
+    'evaluate',
+    `evaluating on the held-out split (each user's last ${HOLDOUT_PER_USER} items)`,
+  )
   const split = leaveLastN(interactions, { n: HOLDOUT_PER_USER })
   const evaluation = evaluate({ ...servable, interactions }, split, {
     als: { ...ALS_PARAMS, seed },
@@ -125,7 +143,10 @@ export async function runPipeline(
       `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
     )
 
-  say(`training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`)
+  await step(
+    'als',
+    `training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`,
+  )
   const als = trainAls(interactions, {
     ...ALS_PARAMS,
     seed,
@@ -138,13 +159,16 @@ export async function runPipeline(
     consumed.set(x.user_id, mine)
     mine.add(x.item_id)
   }
-  say(`computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
+  await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
   const userSlates = mfUserSlates(
     als,
     { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
     (done, total) => say(`  user slates ${done}/${total}`),
   )
-  say('computing lists (popular, segments, neighbours, trending) and anchored slates')
+  await step(
+    'lists',
+    'computing lists (popular, segments, neighbours, trending) and anchored slates',
+  )
   const files = simpleArtifacts(servable, {
     surfaces: config.value.surfaces,
     now,
@@ -152,7 +176,7 @@ export async function runPipeline(
     userSlates,
     userSlateSize: USER_SLATE_SIZE,
   })
-  say('building the HNSW index over the item embeddings')
+  await step('index', 'building the HNSW index over the item embeddings')
   const index = await buildIndexBundle(
     mfEmbeddings(
       als,
@@ -210,10 +234,12 @@ export async function runPipeline(
     },
     evaluation,
     artifacts: [],
+    steps: [],
     ms: 0,
   }
+  await step('register', `registering ${outputs.length} artifacts`)
   for (const o of outputs) {
-    say(`registering ${o.kind}/${o.name} (${(o.bytes.byteLength / 1024).toFixed(0)} KiB)`)
+    say(`  registering ${o.kind}/${o.name} (${(o.bytes.byteLength / 1024).toFixed(0)} KiB)`)
     const r = await registerArtifact(deps, {
       tenant: input.tenant,
       kind: o.kind,
@@ -248,7 +274,7 @@ export async function runPipeline(
     })
   }
   if (input.publish) {
-    say('publishing')
+    await step('publish', 'publishing')
     const p = await publishFromRegistry(deps, {
       tenant: input.tenant,
       actor: input.actor,
@@ -259,6 +285,8 @@ export async function runPipeline(
       return err({ code: p.error.code, message: p.error.message, details: p.error.failures })
     report.published = { release: p.value.release, previous: p.value.previous, ms: p.value.ms }
   }
+  steps.push({ step: current.step, ms: Math.round(performance.now() - current.at) })
+  report.steps = steps
   report.ms = Math.round(performance.now() - t0)
   return ok(report)
 }
@@ -268,7 +296,7 @@ export async function runPipeline(
  * a MovieLens dataset's last interaction).
  */
 async function loadDataset(
-  input: Pick<PipelineInput, 'dataset' | 'items' | 'users'>,
+  input: Pick<PipelineInput, 'dataset' | 'items' | 'users' | 'interactions_per_user'>,
   seed: number,
   say: (msg: string) => void,
 ): Promise<
@@ -281,6 +309,7 @@ async function loadDataset(
       start: SYNTHETIC_START,
       items: input.items,
       users: input.users,
+      interactionsPerUser: input.interactions_per_user,
     })
     return ok({ data, name: 'synthetic', now: SYNTHETIC_START })
   }

@@ -4,6 +4,8 @@ export interface RunningControlPlane {
   url: string
   docs: string
   tokenFile: string
+  /** The process id (peak memory is read from /proc/<pid>/status). */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -36,5 +38,11 @@ export async function startControlPlaneProcess(opts: {
       }
     },
   })
-  return { url: p.ready.url, docs: p.ready.docs, tokenFile: p.ready.token_file, stop: p.stop }
+  return {
+    url: p.ready.url,
+    docs: p.ready.docs,
+    tokenFile: p.ready.token_file,
+    pid: p.pid,
+    stop: p.stop,
+  }
 }

@@ -28,6 +28,13 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>().openapi(
           seed: z.number().int().optional(),
           items: z.number().int().min(10).max(200_000).optional(),
           users: z.number().int().min(1).max(1_000_000).optional(),
+          interactions_per_user: z
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .optional()
+            .describe('synthetic only: mean interactions per user (default 30)'),
           publish: z.boolean().default(false),
           reason: z.string().min(1).default('pipeline run'),
         }),
