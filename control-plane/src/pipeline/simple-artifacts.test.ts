@@ -261,3 +261,20 @@ describe('simpleArtifacts on the demo dataset', () => {
     expect(performance.now() - t0).toBeLessThan(1000)
   })
 })
+
+describe('toNdjson', () => {
+  it('gives the same bytes as encoding the joined lines, past its first buffer and with non-ASCII ids', () => {
+    const lines: SlateLine[] = Array.from({ length: 3000 }, (_, n) => ({
+      type: 'user',
+      surface: 'home_feed',
+      user_id: `usér-${n}-😀`,
+      slate: {
+        items: Array.from({ length: 20 }, (_, k) => ({ item_id: `ïtem-${k}`, score: k / 7 })),
+      },
+    }))
+    const bytes = toNdjson(lines)
+    expect(bytes.length).toBeGreaterThan(1 << 20)
+    const expected = new TextEncoder().encode(lines.map((l) => JSON.stringify(l) + '\n').join(''))
+    expect(Buffer.from(bytes).equals(Buffer.from(expected))).toBe(true)
+  })
+})

@@ -235,11 +235,25 @@ export function simpleArtifacts(
   }
 }
 
-/** Slates as NDJSON bytes: one {@link SlateLine} per line, each line ending in `\n`. */
+/**
+ * Slates as NDJSON bytes: one {@link SlateLine} per line, each line ending in `\n`. Encoded a line at a time into
+ * one buffer, never one string: a large tenant's slates outgrow the longest string V8 can hold (~512 MiB).
+ */
 export function toNdjson(lines: Iterable<SlateLine>): Uint8Array {
-  let text = ''
-  for (const line of lines) text += JSON.stringify(line) + '\n'
-  return new TextEncoder().encode(text)
+  const encoder = new TextEncoder()
+  let out = new Uint8Array(1 << 20)
+  let used = 0
+  for (const line of lines) {
+    const text = JSON.stringify(line) + '\n'
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (used + text.length * 3 > out.length) {
+      const grown = new Uint8Array(Math.max(out.length * 2, used + text.length * 3))
+      grown.set(out.subarray(0, used))
+      out = grown
+    }
+    used += encoder.encodeInto(text, out.subarray(used)).written
+  }
+  return out.slice(0, used)
 }
 
 /** Six significant digits: enough to order, and it keeps NDJSON files small. */

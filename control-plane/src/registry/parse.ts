@@ -76,12 +76,17 @@ export function parseArtifact(
     if (kind === 'index') return parseIndex(fail, bytes, m.data as IndexMetadata)
     return ok({ kind, bytes, metadata: m.data } as ParsedArtifact)
   }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   if (kind === 'slates') {
     const lines: SlateLine[] = []
     const bad: string[] = []
     let n = 0
-    for (const raw of text.split('\n')) {
+    // Line by line from the bytes: a slates file may be larger than the longest string V8 can hold (~512 MiB).
+    const decoder = new TextDecoder('utf-8', { fatal: false })
+    for (let start = 0; start < bytes.length;) {
+      let end = bytes.indexOf(0x0a, start)
+      if (end < 0) end = bytes.length
+      const raw = decoder.decode(bytes.subarray(start, end))
+      start = end + 1
       n++
       if (raw.trim() === '') continue
       let value: unknown
@@ -99,6 +104,7 @@ export function parseArtifact(
     if (lines.length === 0) return fail('slates file has no slates', ['(no lines)'])
     return ok({ kind, lines })
   }
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   let value: unknown
   try {
     value = JSON.parse(text)
