@@ -330,6 +330,9 @@ export function operatorApiCases(
     })
 
     // The pipeline through the API, against the same control plane and edge.
-    pipelineCases(() => ({ admin, tokens, call, stack, run }))
+    // The ml-latest-small run is the longest case: once, on PGlite (what `npm start` runs), not on every database.
+    pipelineCases(() => ({ admin, tokens, call, stack, run }), {
+      movielensSmall: label === 'PGlite',
+    })
   })
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect, it } from 'vitest'
@@ -6,13 +7,61 @@ import type { openOperatorApi } from '../../test/operator-api'
 
 type OperatorApi = Awaited<ReturnType<typeof openOperatorApi>>
 
+const ML_SMALL = path.join(
+  process.env.RECSYS_DATASETS_DIR ?? path.join(import.meta.dirname, '../../../../shared/datasets'),
+  'ml-latest-small',
+)
+
 /**
  * `POST /v1/tenants/{tenant}/pipeline/run` end to end, run inside the operator API suite (api.cases.ts) on its
  * control plane and edge: `get` gives the suite's harness once it is open.
  */
 export function pipelineCases(
   get: () => Pick<OperatorApi, 'admin' | 'tokens' | 'call' | 'stack'> & { run: string },
+  { movielensSmall }: { movielensSmall: boolean },
 ) {
+  it.skipIf(!movielensSmall || !existsSync(path.join(ML_SMALL, 'ratings.csv')))(
+    'pipeline run on ml-latest-small: the served model beats popularity 1.5× on NDCG@10, publishes, and the edge serves it (needs ../shared/datasets)',
+    async () => {
+      const { admin, tokens, call, stack, run } = get()
+      const id = `mls-${run}`
+      const created = await call(admin, 'POST', '/v1/tenants', {
+        id,
+        consent_default: 'personalized',
+      })
+      expect(created.status).toBe(201)
+      const r = await call(tokens.operator!, 'POST', `/v1/tenants/${id}/pipeline/run`, {
+        dataset: `movielens:${ML_SMALL}`,
+        publish: true,
+        reason: 'e2e ml-latest-small',
+      })
+      expect(r.status, r.text).toBe(200)
+      expect(r.json.dataset).toMatchObject({ items: 9742, users: 610, interactions: 100_836 })
+      const models = r.json.evaluation.models
+      expect(r.json.evaluation.users_evaluated).toBe(610)
+      expect(models.als.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
+      // User 1's ratings: nothing they rated comes back.
+      const rated = new Set(
+        (await readFile(path.join(ML_SMALL, 'ratings.csv'), 'utf8'))
+          .split('\n')
+          .filter((l) => l.startsWith('1,'))
+          .map((l) => `m-${l.split(',')[1]}`),
+      )
+      expect(rated.size).toBe(232)
+      const res = await fetch(
+        `${stack.url}/v1/recommendations?surface=home_feed&user_id=u-1&limit=10`,
+        { headers: { authorization: `Bearer ${created.json.api_key}` } },
+      )
+      const body = (await res.json()) as any
+      expect(res.status).toBe(200)
+      expect(body.metadata).toMatchObject({ release: r.json.published.release, degraded: false })
+      expect(body.metadata.tier).toMatch(/^(ranked|edge_rescored|cached)$/)
+      expect(body.items).toHaveLength(10)
+      for (const it of body.items) expect(rated.has(it.item_id), it.item_id).toBe(false)
+    },
+    180_000,
+  )
+
   it('pipeline run on a MovieLens folder (ml-latest format) publishes; a folder of neither format is a 400', async () => {
     const { admin, tokens, call, stack, run } = get()
     const ml = `ml-${run}`
