@@ -1,15 +1,21 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { logKeys, type DeletionRecord, type EventRecord, type EventType } from '@recsys/shared'
+import { logKeys, type DeletionRecord, type EventRecord } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EVENT_WEIGHTS, readEventLog } from './event-log'
+import { EVENT_WEIGHTS, readEventLog, type EventTypeName } from './event-log'
 
 const T0 = Date.parse('2026-03-01T10:00:00Z')
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** An event ingested `atMin` minutes after T0 that happened a minute earlier. */
-function ev(id: string, type: EventType, user: string, item: string, atMin: number): EventRecord {
+function ev(
+  id: string,
+  type: EventTypeName,
+  user: string,
+  item: string,
+  atMin: number,
+): EventRecord {
   const at = iso(T0 + atMin * 60_000)
   return {
     kind: 'event',

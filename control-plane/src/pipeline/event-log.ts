@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { EVENT_TYPES, type EventType } from '@recsys/shared'
+import { EVENT_TYPES } from '@recsys/shared'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { Interaction } from './dataset'
 import { queryInteractions, sqlString, withDuckDB } from './duckdb'
@@ -20,9 +20,12 @@ import { queryInteractions, sqlString, withDuckDB } from './duckdb'
  * (`read_text`), split into lines and parsed in SQL.
  */
 
+/** An event's `type` (`EventType` of the contracts). */
+export type EventTypeName = (typeof EVENT_TYPES)[number]
+
 /** Implicit-feedback weight of each positive event type: a conversion says more than a click, a click than a view. */
 export const EVENT_WEIGHTS = { view: 1, click: 2, conversion: 3 } as const satisfies Partial<
-  Record<EventType, number>
+  Record<EventTypeName, number>
 >
 
 export interface EventLogStats {
@@ -42,7 +45,7 @@ export interface EventLogStats {
   deleted_users: number
   deleted_user_events: number
   /** Events kept (after de-duplication and deletions), by type. */
-  by_type: Partial<Record<EventType, number>>
+  by_type: Partial<Record<EventTypeName, number>>
   interactions: number
   users: number
   items: number
