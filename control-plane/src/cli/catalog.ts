@@ -23,25 +23,28 @@ export function catalogCommands(program: Command) {
   examples(catalog, [
     'recsys catalog import --tenant acme items.json      # {"items": [{"item_id": "sku-1", ...}]}',
     'recsys catalog import --tenant acme items.ndjson    # one item per line',
+    'recsys catalog import --tenant acme --movielens ../shared/datasets/ml-latest-small',
     'recsys catalog list --tenant acme --limit 20',
   ])
 
   catalog
-    .command('import <file>')
+    .command('import [file]')
     .description(
-      'Upsert catalog items from .json ({"items": [...]}) or .ndjson/.jsonl, all or nothing',
+      'Upsert catalog items from .json ({"items": [...]}) or .ndjson/.jsonl, or a MovieLens folder, all or nothing',
     )
     .addOption(tenantOption())
+    .option(
+      '--movielens <dir>',
+      'import the movies of a MovieLens folder (ml-latest movies.csv or ml-100k u.item; genres become categories)',
+    )
     .addOption(reasonOption(false))
     .action(
-      act<{ tenant: string; reason?: string }>(async (ctx, o, [file]) => {
-        const type = FORMATS[extname(file!).toLowerCase()]
-        if (!type)
-          throw usageError(
-            `unsupported catalog file ${file}: give a .json file with {"items": [...]} or a .ndjson/.jsonl ` +
-              `file with one item per line`,
-          )
-        const body = await readInput(file!)
+      act<{ tenant: string; movielens?: string; reason?: string }>(async (ctx, o, [file]) => {
+        if (Boolean(file) === Boolean(o.movielens))
+          throw usageError('give either a catalog file or --movielens <dir>, not both or neither')
+        const { body, type } = file
+          ? await catalogFile(file)
+          : await movieLensCatalog(o.movielens!, ctx.step(`reading ${o.movielens} …`))
         const r = await ctx.api.call<{ tenant: string; upserted: number; total: number }>(
           'POST',
           catalogPath(o.tenant),
@@ -85,4 +88,34 @@ export function catalogCommands(program: Command) {
         })
       }),
     )
+}
+
+async function catalogFile(file: string): Promise<{ body: Uint8Array; type: string }> {
+  const type = FORMATS[extname(file).toLowerCase()]
+  if (!type)
+    throw usageError(
+      `unsupported catalog file ${file}: give a .json file with {"items": [...]} or a .ndjson/.jsonl ` +
+        `file with one item per line`,
+    )
+  return { body: await readInput(file), type }
+}
+
+/**
+ * A MovieLens folder's movies as catalog items, read here by the pipeline's readers (ids `m-<movieId>`, genres as
+ * categories, published at the first rating), so the pipeline's `movielens:` and `log:` datasets find the same items.
+ */
+async function movieLensCatalog(
+  dir: string,
+  progress: (msg: string) => void,
+): Promise<{ body: string; type: string }> {
+  const { readMovieLens } = await import('../pipeline/movielens')
+  let data
+  try {
+    data = await readMovieLens(dir)
+  } catch (e) {
+    throw usageError((e as Error).message)
+  }
+  progress(`${data.items.length} movies`)
+  // DatasetItem's fields are all catalog fields (published_at in ms).
+  return { body: JSON.stringify({ items: data.items }), type: 'application/json' }
 }

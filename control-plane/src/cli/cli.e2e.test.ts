@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -223,6 +223,79 @@ describe('recsys CLI against a real control plane', () => {
     const human = await recsys(['release', 'list', '--tenant', tenant])
     expect(human.stdout).toContain(`live: ${tenant}-r1`)
     expect(human.stdout).toMatch(/RELEASE\s+LIVE\s+CREATED/)
+  })
+
+  it('imports MovieLens as a catalog and as log events, then runs the pipeline on the log (deletions honoured)', async () => {
+    const ml = `ml-${run}`
+    expect((await recsys(['tenant', 'create', ml, '--json'])).code).toBe(0)
+    const genres = ['Comedy', 'Drama', 'Horror']
+    const movies = Array.from(
+      { length: 30 },
+      (_, m) => `${m + 1},"Movie ${m + 1}",${genres[m % 3]}`,
+    )
+    const ratings: string[] = []
+    for (let u = 1; u <= 12; u++)
+      for (let k = 0; k < 8; k++)
+        ratings.push(
+          `${u},${(u % 3) + 3 * ((u + k) % 10) + 1},${3 + (k % 3)},${964_000_000 + u * 1000 + k}`,
+        )
+    const mlDir = path.join(dir, 'ml-small')
+    await mkdir(mlDir)
+    await writeFile(path.join(mlDir, 'movies.csv'), ['movieId,title,genres', ...movies].join('\n'))
+    await writeFile(
+      path.join(mlDir, 'ratings.csv'),
+      ['userId,movieId,rating,timestamp', ...ratings].join('\n'),
+    )
+    const logDir = path.join(dir, 'log')
+    const ev = await recsys([
+      'events',
+      'import',
+      '--tenant',
+      ml,
+      '--movielens',
+      mlDir,
+      '--out',
+      logDir,
+      '--json',
+    ])
+    expect(ev.code, ev.stderr).toBe(0)
+    expect(ev.json).toMatchObject({ tenant: ml, format: 'ml-latest', events: 96 })
+    // u-1 asks to be forgotten after all their ratings were ingested.
+    const deletion = {
+      kind: 'deletion',
+      tenant: ml,
+      user_id: 'u-1',
+      at: '2001-01-01T00:00:00.000Z',
+    }
+    await mkdir(path.join(logDir, ml, '2001-01-01', '00'), { recursive: true })
+    await writeFile(
+      path.join(logDir, ml, '2001-01-01', '00', 'deletion-x.ndjson'),
+      JSON.stringify(deletion),
+    )
+
+    const cat = await recsys(['catalog', 'import', '--tenant', ml, '--movielens', mlDir, '--json'])
+    expect(cat.json).toEqual({ tenant: ml, upserted: 30, total: 30 })
+    const both = await recsys(['catalog', 'import', '--tenant', ml, '--movielens', mlDir, 'x.json'])
+    expect(both.code).toBe(2)
+
+    const r = await recsys([
+      'pipeline',
+      'run',
+      '--tenant',
+      ml,
+      '--dataset',
+      `log:${logDir}`,
+      '--json',
+    ])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.json.dataset).toMatchObject({
+      name: 'log:log',
+      items: 30,
+      users: 11,
+      interactions: 88,
+    })
+    expect(r.json.artifacts.map((a: any) => a.kind)).toContain('slates')
+    expect(r.stderr).toMatch(/8 events of deleted users/)
   })
 
   it('engages, lists and releases a kill switch', async () => {

@@ -1,3 +1,5 @@
+import path from 'node:path'
+import { Id } from '@recsys/shared'
 import { Option, type Command } from 'commander'
 import { parseSince } from './audit'
 import { usageError } from './cli-error'
@@ -50,6 +52,7 @@ export function eventsCommands(program: Command) {
   examples(events, [
     'recsys events export --tenant acme --since 24h',
     'recsys events export --tenant acme --since 2026-11-20T00:00Z --out /tmp/log --json',
+    'recsys events import --tenant acme --movielens ../shared/datasets/ml-latest-small --out .data/events',
   ])
   events
     .command('export')
@@ -92,15 +95,56 @@ export function eventsCommands(program: Command) {
             ['range', `${r.since} … ${r.until}`],
             ['objects', `${r.objects} (${r.written} written, ${r.skipped} already there)`],
             ['size', bytes(r.bytes)],
-            [
-              'records',
-              Object.entries(r.records)
-                .map(([k, n]) => `${k} ${n}`)
-                .join(', ') || '-',
-            ],
+            ['records', kvList(r.records)],
             ['directory', r.dir],
           ]),
         )
       }),
     )
+
+  events
+    .command('import')
+    .description(
+      'Write MovieLens ratings as log events under <out>/<tenant>/<date>/<hour>/ (the pipeline reads them like the log)',
+    )
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption(
+      '--movielens <dir>',
+      'a MovieLens folder: ml-latest (ratings.csv + movies.csv) or ml-100k (u.data + u.item)',
+    )
+    .option('--out <dir>', 'log directory to write to', '.data/events')
+    .action(
+      act<{ tenant: string; movielens: string; out: string }>(async (ctx, o) => {
+        const parsed = Id.safeParse(o.tenant)
+        if (!parsed.success) throw usageError(`--tenant: ${parsed.error.issues[0]?.message}`)
+        const { importMovieLensEvents } = await import('../events/import-movielens')
+        const { movieLensFormat } = await import('../pipeline/movielens')
+        if (!movieLensFormat(o.movielens))
+          throw usageError(
+            `${o.movielens} holds neither ratings.csv + movies.csv (ml-latest) nor u.data + u.item (ml-100k)`,
+          )
+        const progress = ctx.step(`importing ${o.movielens} as events of ${o.tenant} …`)
+        const r = await importMovieLensEvents({
+          tenant: o.tenant,
+          movielens: o.movielens,
+          out: o.out,
+          progress,
+        })
+        ctx.out(r, () =>
+          kv([
+            ['tenant', r.tenant],
+            ['format', r.format],
+            ['events', `${r.events} (${kvList(r.by_type)})`],
+            ['objects', `${r.objects} in ${r.hours} hours`],
+            ['directory', path.join(r.dir, r.tenant)],
+            ['next', `recsys pipeline run --tenant ${r.tenant} --dataset log:${o.out}`],
+          ]),
+        )
+      }),
+    )
 }
+
+const kvList = (m: Record<string, number>) =>
+  Object.entries(m)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || '-'

@@ -63,6 +63,7 @@ export function pipelineCommands(program: Command) {
     'recsys pipeline run --tenant acme --seed 7 --publish --reason "nightly"',
     'recsys pipeline run --tenant acme --items 2000 --users 500 --json',
     'recsys pipeline run --tenant acme --dataset movielens:../shared/datasets/ml-latest-small --publish',
+    'recsys pipeline run --tenant acme --dataset log:.data/events   # after events export or events import',
   ])
 
   pipeline
@@ -74,14 +75,16 @@ export function pipelineCommands(program: Command) {
     .addOption(
       new Option(
         '--dataset <name>',
-        'dataset to learn from: synthetic, or movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + u.item)',
+        'dataset to learn from: synthetic, movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + ' +
+          "u.item), or log:<dir> (an event log as events export/import write it, with the tenant's catalog)",
       )
         .argParser((v: string) => {
           if (v === 'synthetic') return v
-          if (v.startsWith('movielens:') && v.length > 'movielens:'.length)
-            // The control plane reads the folder: an absolute path, so its working directory does not matter.
-            return `movielens:${path.resolve(v.slice('movielens:'.length))}`
-          throw new InvalidArgumentError('expected synthetic or movielens:<dir>')
+          for (const prefix of ['movielens:', 'log:'])
+            if (v.startsWith(prefix) && v.length > prefix.length)
+              // The control plane reads the folder: an absolute path, so its working directory does not matter.
+              return `${prefix}${path.resolve(v.slice(prefix.length))}`
+          throw new InvalidArgumentError('expected synthetic, movielens:<dir> or log:<dir>')
         })
         .default('synthetic'),
     )

@@ -27,7 +27,7 @@ describe('recsys program', () => {
       artifact: ['register', 'list', 'show'],
       release: ['publish', 'rollback', 'list', 'show'],
       pipeline: ['run'],
-      events: ['export'],
+      events: ['export', 'import'],
       'kill-switch': ['engage', 'release', 'list', 'sync'],
       item: ['tombstone', 'tombstones'],
       operator: ['create', 'list'],

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Dataset, DatasetItem, Interaction } from './dataset'
@@ -264,4 +264,23 @@ export async function readMovieLens100k(
   const movies = await read100kItems(join(dir, 'u.item'))
   const ratings = await read100kRatings(ratingsFile)
   return toDataset(movies, ratings, ratingsFile, options)
+}
+
+/** The MovieLens format a folder holds: `ml-latest` (`ratings.csv`) or `ml-100k` (`u.data`); undefined for neither. */
+export function movieLensFormat(dir: string): 'ml-latest' | 'ml-100k' | undefined {
+  if (existsSync(join(dir, 'ratings.csv'))) return 'ml-latest'
+  if (existsSync(join(dir, 'u.data'))) return 'ml-100k'
+  return undefined
+}
+
+/** Reads a folder of either format; throws when it holds neither (or a row is malformed: `DatasetFormatError`). */
+export async function readMovieLens(dir: string, options: MovieLensOptions = {}): Promise<Dataset> {
+  const format = movieLensFormat(dir)
+  if (!format)
+    throw new Error(
+      `${dir} holds neither ratings.csv + movies.csv (ml-latest) nor u.data + u.item (ml-100k)`,
+    )
+  return format === 'ml-latest'
+    ? readMovieLensLatest(dir, options)
+    : readMovieLens100k(dir, options)
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { err, ok, type ArtifactKind, type Result } from '@recsys/shared'
 import type { Actor } from '../audit/write'
+import type { Database } from '../db/client'
 import { importCatalog } from '../catalog/service'
 import { registerArtifact } from '../registry/register'
 import { loadTenantConfig } from '../tenants/service'
@@ -15,13 +16,17 @@ import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
 import { leaveLastN } from './split'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
+import { readLogDataset } from './log-dataset'
 import { readMovieLens100k, readMovieLensLatest } from './movielens'
 import { syntheticDataset } from './synthetic'
 
 export interface PipelineInput {
   tenant: string
-  /** `synthetic`, or `movielens:<dir>` (ml-latest `ratings.csv` + `movies.csv`, or ml-100k `u.data` + `u.item`). */
-  dataset: 'synthetic' | `movielens:${string}`
+  /**
+   * `synthetic`, `movielens:<dir>` (ml-latest `ratings.csv` + `movies.csv`, or ml-100k `u.data` + `u.item`), or
+   * `log:<dir>` (the tenant's event log under `<dir>/<tenant>/`, with the items of its catalog).
+   */
+  dataset: 'synthetic' | `movielens:${string}` | `log:${string}`
   seed?: number
   items?: number
   users?: number
@@ -100,7 +105,7 @@ export async function runPipeline(
   if (!config.ok) return config
 
   const seed = input.seed ?? 42
-  const loaded = await loadDataset(input, seed, say)
+  const loaded = await loadDataset(input, seed, say, db)
   if (!loaded.ok) return loaded
   const { data, name: datasetName, now } = loaded.value
   say(
@@ -108,16 +113,19 @@ export async function runPipeline(
   )
 
   await step('catalog', 'importing the catalog')
-  const imported = await importCatalog(
-    db,
-    {
-      tenant: input.tenant,
-      items: data.items.map((it) => ({ ...it, published_at: it.published_at })),
-      actor: input.actor,
-      reason: `pipeline: ${input.reason}`,
-    },
-    (done, total) => say(`  catalog ${done}/${total}`),
-  )
+  // A log dataset's items come from the catalog: importing them back would only bump its rows.
+  const imported = loaded.value.fromCatalog
+    ? ok(undefined)
+    : await importCatalog(
+        db,
+        {
+          tenant: input.tenant,
+          items: data.items.map((it) => ({ ...it, published_at: it.published_at })),
+          actor: input.actor,
+          reason: `pipeline: ${input.reason}`,
+        },
+        (done, total) => say(`  catalog ${done}/${total}`),
+      )
   if (!imported.ok) return err(imported.error)
 
   const tombstoned = new Set((await listTombstones(deps, input.tenant)).map((t) => t.item_id))
@@ -293,14 +301,18 @@ export async function runPipeline(
 
 /**
  * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or
- * a MovieLens dataset's last interaction).
+ * a MovieLens dataset's or the log's last interaction).
  */
 async function loadDataset(
-  input: Pick<PipelineInput, 'dataset' | 'items' | 'users' | 'interactions_per_user'>,
+  input: Pick<PipelineInput, 'dataset' | 'items' | 'users' | 'interactions_per_user' | 'tenant'>,
   seed: number,
   say: (msg: string) => void,
+  db: Database,
 ): Promise<
-  Result<{ data: Dataset; name: string; now: number }, { code: string; message: string }>
+  Result<
+    { data: Dataset; name: string; now: number; fromCatalog?: boolean },
+    { code: string; message: string }
+  >
 > {
   if (input.dataset === 'synthetic') {
     say(`generating the synthetic dataset (seed ${seed})`)
@@ -312,6 +324,23 @@ async function loadDataset(
       interactionsPerUser: input.interactions_per_user,
     })
     return ok({ data, name: 'synthetic', now: SYNTHETIC_START })
+  }
+  if (input.dataset.startsWith('log:')) {
+    const dir = path.resolve(input.dataset.slice('log:'.length))
+    say(`reading the event log of ${input.tenant} under ${dir}`)
+    const r = await readLogDataset(db, { dir, tenant: input.tenant, progress: say })
+    if (!r.ok) return r
+    const s = r.value.stats
+    say(
+      `log: ${s.objects} objects, ${s.duplicates} duplicate events, ${s.deleted_user_events} events of deleted ` +
+        `users, ${s.malformed} malformed lines, ${s.unknown_item_interactions} interactions with unknown items`,
+    )
+    return ok({
+      data: r.value.data,
+      name: `log:${path.basename(dir)}`,
+      now: r.value.now,
+      fromCatalog: true,
+    })
   }
   const dir = path.resolve(input.dataset.slice('movielens:'.length))
   const latest = existsSync(path.join(dir, 'ratings.csv'))

@@ -20,10 +20,16 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>().openapi(
       body: body(
         z.object({
           dataset: z
-            .union([z.literal('synthetic'), z.templateLiteral(['movielens:', z.string().min(1)])])
+            .union([
+              z.literal('synthetic'),
+              z.templateLiteral(['movielens:', z.string().min(1)]),
+              z.templateLiteral(['log:', z.string().min(1)]),
+            ])
             .default('synthetic')
             .describe(
-              '`synthetic`, or `movielens:<dir>`: a MovieLens folder the control plane can read',
+              '`synthetic`, `movielens:<dir>` (a MovieLens folder the control plane can read), or `log:<dir>` ' +
+                "(an event-log directory the control plane can read: the tenant's events under <dir>/<tenant>/, " +
+                'items from its catalog)',
             ),
           seed: z.number().int().optional(),
           items: z.number().int().min(10).max(200_000).optional(),
