@@ -13,7 +13,7 @@ import { trainAls, type AlsOptions } from './als'
 import { evaluate, type EvalReport } from './evaluate'
 import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { leaveLastN } from './split'
+import { aggregateInteractions } from './aggregate'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { readLogDataset } from './log-dataset'
@@ -142,7 +142,13 @@ export async function runPipeline(
     'evaluate',
     `evaluating on the held-out split (each user's last ${HOLDOUT_PER_USER} items)`,
   )
-  const split = leaveLastN(interactions, { n: HOLDOUT_PER_USER })
+  // DuckDB de-duplicates the (user, item) pairs and splits them (aggregate.ts; checked against split.ts).
+  const { split, pairs } = await aggregateInteractions(interactions, {
+    split: { leaveLastN: HOLDOUT_PER_USER },
+  })
+  say(
+    `  ${pairs} distinct (user, item) pairs: ${split.train.length} train, ${split.test.length} held out`,
+  )
   const evaluation = evaluate({ ...servable, interactions }, split, {
     als: { ...ALS_PARAMS, seed },
   })
