@@ -7,12 +7,21 @@ import { registerArtifact } from '../registry/register'
 import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
+import {
+  auditOverride,
+  championRefusal,
+  decide,
+  liveChampion,
+  recordEvaluation,
+  type ChampionDecision,
+} from './champion'
 import type { Dataset } from './dataset'
 import { randomIndexingEmbeddings } from './embeddings'
 import { buildIndexBundle } from './hnsw-index'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { readMovieLens100k, readMovieLensLatest } from './movielens'
+import { evaluationReport, type EvaluationReport } from './report'
 import { syntheticDataset } from './synthetic'
 
 export interface PipelineInput {
@@ -23,6 +32,8 @@ export interface PipelineInput {
   items?: number
   users?: number
   publish: boolean
+  /** Publish even when the champion gate refuses (the override is audited with `reason`). */
+  force?: boolean
   reason: string
   actor: Actor
   request_id?: string
@@ -39,6 +50,10 @@ export interface PipelineReport {
     bytes: number
   }>
   published?: { release: string; previous: string | null; ms: number }
+  /** The offline evaluation on the held-out split; its served model's figures are recorded with the `model`. */
+  evaluation: EvaluationReport
+  /** Champion vs challenger against the live release (what a publish decides, or decided). */
+  champion: ChampionDecision
   ms: number
 }
 
@@ -70,6 +85,13 @@ export async function runPipeline(
   say(
     `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
+  say('offline evaluation on the held-out split')
+  const evaluation = evaluationReport(data, {
+    tenant: input.tenant,
+    name: datasetName,
+    seed: input.dataset === 'synthetic' ? seed : null,
+  })
+  const recorded = recordEvaluation(evaluation)
 
   say('importing the catalog')
   const imported = await importCatalog(
@@ -132,6 +154,8 @@ export async function runPipeline(
       interactions: data.interactions.length,
     },
     artifacts: [],
+    evaluation,
+    champion: decide(recorded, await liveChampion(db, input.tenant), { force: input.force }),
     ms: 0,
   }
   for (const o of outputs) {
@@ -143,6 +167,7 @@ export async function runPipeline(
       bytes: o.bytes,
       metadata: {
         ...o.metadata,
+        ...(o.kind === 'model' ? { evaluation: recorded } : {}),
         lineage: { dataset: datasetName, seed, code: 'simple-artifacts@2' },
       },
       actor: input.actor,
@@ -164,6 +189,9 @@ export async function runPipeline(
     })
   }
   if (input.publish) {
+    const gate = report.champion
+    say(`champion vs challenger: ${gate.note}`)
+    if (!gate.allowed) return err(championRefusal(gate))
     say('publishing')
     const p = await publishFromRegistry(deps, {
       tenant: input.tenant,
@@ -174,6 +202,15 @@ export async function runPipeline(
     if (!p.ok)
       return err({ code: p.error.code, message: p.error.message, details: p.error.failures })
     report.published = { release: p.value.release, previous: p.value.previous, ms: p.value.ms }
+    if (gate.verdict === 'forced')
+      await auditOverride(db, {
+        tenant: input.tenant,
+        release: p.value.release,
+        decision: gate,
+        actor: input.actor,
+        reason: input.reason,
+        request_id: input.request_id,
+      })
   }
   report.ms = Math.round(performance.now() - t0)
   return ok(report)
@@ -183,7 +220,7 @@ export async function runPipeline(
  * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or
  * a MovieLens dataset's last interaction).
  */
-async function loadDataset(
+export async function loadDataset(
   input: Pick<PipelineInput, 'dataset' | 'items' | 'users'>,
   seed: number,
   say: (msg: string) => void,
