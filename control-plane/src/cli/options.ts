@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 
 /** `--tenant <id>`, required (RECSYS_TENANT fills it in). */
@@ -29,3 +30,17 @@ export const examples = (cmd: Command, lines: string[]) =>
 
 /** Repeatable option collector: `--version a --version b,c` → ['a', 'b', 'c']. */
 export const collect = (v: string, prev: string[] = []) => [...prev, ...commaList(v)]
+
+/** `--dataset synthetic|movielens:<dir>`; the folder becomes absolute, since the control plane reads it. */
+export const datasetOption = () =>
+  new Option(
+    '--dataset <name>',
+    'dataset to learn from: synthetic, or movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + u.item)',
+  )
+    .argParser((v: string) => {
+      if (v === 'synthetic') return v
+      if (v.startsWith('movielens:') && v.length > 'movielens:'.length)
+        return `movielens:${path.resolve(v.slice('movielens:'.length))}`
+      throw new InvalidArgumentError('expected synthetic or movielens:<dir>')
+    })
+    .default('synthetic')
