@@ -6,7 +6,13 @@ import { CliError } from './cli-error'
 
 /** Where reports go by default, under the working directory: `.data/reports/<tenant>/<report time>/`. */
 export const defaultReportDir = (tenant: string, createdAt: string) =>
-  path.join('.data', 'reports', tenant, createdAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-'))
+  path.join(
+    '.data',
+    'reports',
+    // Ids may be `.` or `..`, which a path would read as directories.
+    tenant.replace(/^\.+$/, (dots) => '_'.repeat(dots.length)),
+    createdAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-'),
+  )
 
 /**
  * Writes `report.json` (the evaluation report and the gate's decision) and `report.html` (the readable page) under
