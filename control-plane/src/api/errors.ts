@@ -17,7 +17,14 @@ export const ApiError = z
   .meta({ id: 'ApiError' })
 
 /** Service codes that are not envelope codes map onto the closest one. */
-const ALIASES: Record<string, ErrorCode> = { CONFLICT: 'BAD_REQUEST', GATE_FAILED: 'BAD_REQUEST' }
+const ALIASES: Record<string, ErrorCode> = {
+  CONFLICT: 'BAD_REQUEST',
+  GATE_FAILED: 'BAD_REQUEST',
+  CHAMPION_REGRESSION: 'BAD_REQUEST',
+}
+
+/** Service codes answered with a status of their own (a conflict with the current state). */
+const STATUS: Record<string, ContentfulStatusCode> = { CONFLICT: 409, CHAMPION_REGRESSION: 409 }
 
 /** The envelope code for a service code (`GATE_FAILED` → `BAD_REQUEST`; unknown → `INTERNAL`). */
 export const envelopeCode = (code: string): ErrorCode =>
@@ -25,7 +32,7 @@ export const envelopeCode = (code: string): ErrorCode =>
 
 export function fail(c: Context<ApiEnv>, code: string, message: string, details?: unknown) {
   const envCode = envelopeCode(code)
-  const status = (code === 'CONFLICT' ? 409 : ERROR_STATUS[envCode]) as ContentfulStatusCode
+  const status = STATUS[code] ?? (ERROR_STATUS[envCode] as ContentfulStatusCode)
   return c.json(
     {
       error: {

@@ -175,4 +175,70 @@ export function pipelineCases(
     })
     expect(again.json.artifacts.every((a: any) => a.created === false)).toBe(true)
   })
+
+  it('eval reports every model against popularity; the champion gate refuses a regression (409) unless forced with a reason, audited', async () => {
+    const { admin, tokens, call, run } = get()
+    const gate = `gate-${run}`
+    expect((await call(admin, 'POST', '/v1/tenants', { id: gate })).status).toBe(201)
+    const op = tokens.operator!
+    const url = (what: string) => `/v1/tenants/${gate}/pipeline/${what}`
+    // Same generator, dataset name and split; the larger, sparser catalog scores far lower NDCG@10.
+    const strong = { items: 100, users: 60, seed: 1 }
+    const weak = { items: 1500, users: 30, seed: 2 }
+
+    const first = await call(op, 'POST', url('eval'), strong)
+    expect(first.status, first.text).toBe(200)
+    const ev = first.json.evaluation
+    expect(Object.keys(ev.models)).toEqual(
+      expect.arrayContaining(['popularity', 'item2item', 'als']),
+    )
+    expect(ev.ratios.popularity.ndcg_at_10).toBe(1)
+    expect(ev).toMatchObject({ served_model: 'item2item', split: { description: 'leave-last-5' } })
+    expect(first.json.champion).toMatchObject({ allowed: true, verdict: 'first_release' })
+    // eval registers nothing.
+    expect((await call(op, 'GET', `/v1/tenants/${gate}/artifacts`)).json.versions).toEqual([])
+
+    const published = await call(op, 'POST', url('run'), { ...strong, publish: true })
+    expect(published.status, published.text).toBe(200)
+    expect(published.json.champion.verdict).toBe('first_release')
+    expect(published.json.evaluation.models.item2item.ndcg_at_10).toBe(
+      ev.models.item2item.ndcg_at_10,
+    )
+
+    const predicted = await call(op, 'POST', url('eval'), weak)
+    expect(predicted.json.champion).toMatchObject({
+      allowed: false,
+      verdict: 'refused',
+      champion: { release: published.json.published.release },
+    })
+    const refused = await call(op, 'POST', url('run'), { ...weak, publish: true })
+    expect(refused.status, refused.text).toBe(409)
+    expect(refused.json.error.message).toMatch(
+      /^CHAMPION_REGRESSION: refused: challenger item2item NDCG@10 0\.\d{4} vs live release/,
+    )
+    expect(refused.json.error.details[0]).toMatchObject({ check: 'champion_regression' })
+    const noReason = await call(op, 'POST', url('run'), { ...weak, publish: true, force: true })
+    expect(noReason.status).toBe(400)
+    expect(noReason.json.error.message).toMatch(/force needs a reason/)
+
+    const forced = await call(op, 'POST', url('run'), {
+      ...weak,
+      publish: true,
+      force: true,
+      reason: 'accepted drop',
+    })
+    expect(forced.status, forced.text).toBe(200)
+    expect(forced.json.champion.verdict).toBe('forced')
+    const audit = await call(op, 'GET', `/v1/audit?tenant=${gate}&action=release.champion_override`)
+    expect(audit.json.entries).toHaveLength(1)
+    expect(audit.json.entries[0]).toMatchObject({
+      reason: 'accepted drop',
+      target: forced.json.published.release,
+      before: {
+        release: published.json.published.release,
+        ndcg_at_10: ev.models.item2item.ndcg_at_10,
+      },
+      after: { ndcg_at_10: forced.json.evaluation.models.item2item.ndcg_at_10 },
+    })
+  })
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -296,6 +296,72 @@ describe('recsys CLI against a real control plane', () => {
     })
     expect(r.json.artifacts.map((a: any) => a.kind)).toContain('slates')
     expect(r.stderr).toMatch(/8 events of deleted users/)
+  })
+
+  it('eval prints models × metrics and the gate verdict; pipeline run writes its report and refuses a regression until --force --reason', async () => {
+    const gate = `${tenant}-gate`
+    expect((await recsys(['tenant', 'create', gate, '--json'])).code).toBe(0)
+    // Same generator, dataset name and split; the larger, sparser catalog scores far lower NDCG@10.
+    const strong = ['--tenant', gate, '--items', '100', '--users', '60', '--seed', '1']
+    const weak = ['--tenant', gate, '--items', '1500', '--users', '30', '--seed', '2']
+    const out = path.join(dir, 'eval-out')
+    const ev = await recsys(['eval', ...strong, '--out', out])
+    expect(ev.code, ev.stderr).toBe(0)
+    expect(ev.stdout).toMatch(/^MODEL\s+RECALL@10\s+RECALL@20\s+NDCG@10\s+MAP@10\s+COVERAGE@10$/m)
+    expect(ev.stdout).toMatch(/^popularity\s+\d\.\d{4} 1\.00×/m)
+    expect(ev.stdout).toMatch(/^item2item \*\s+\d\.\d{4} \d+\.\d\d×/m)
+    expect(ev.stdout).toContain('live release: none')
+    expect(ev.stdout).toContain('champion gate (if published now): no live release')
+    const html = await readFile(path.join(out, 'report.html'), 'utf8')
+    expect(html).toContain('<svg')
+    expect(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'))).toMatchObject({
+      kind: 'recsys.evaluation',
+      tenant: gate,
+      champion: { verdict: 'first_release' },
+    })
+
+    // The default report folder is under the working directory.
+    const first = await recsys(['pipeline', 'run', ...strong, '--publish', '--json'], {}, dir)
+    expect(first.code, first.stderr).toBe(0)
+    const under = path.join(dir, '.data', 'reports', gate)
+    expect(path.relative(under, first.json.report_files.html)).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\/report\.html$/,
+    )
+    expect(await readFile(first.json.report_files.json, 'utf8')).toContain('"served_model"')
+
+    const refused = await recsys(['pipeline', 'run', ...weak, '--publish', '--report-dir', out])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /error: BAD_REQUEST: CHAMPION_REGRESSION: refused: challenger item2item NDCG@10 0\.\d{4} vs live release/,
+    )
+    expect(refused.stderr).toMatch(
+      /\[champion_regression\] NDCG@10 more than 2\.0 % below the live release: challenger item2item 0\.\d{4}; live /,
+    )
+    const forced = await recsys([
+      'pipeline',
+      'run',
+      ...weak,
+      '--publish',
+      '--force',
+      '--reason',
+      'accepted drop',
+      '--report-dir',
+      out,
+    ])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stdout).toMatch(
+      /^champion gate: forced past the gate: challenger item2item NDCG@10/m,
+    )
+    expect(forced.stdout).toContain(`report: ${path.join(out, 'report.json')}`)
+    const audit = await recsys([
+      'audit',
+      '--tenant',
+      gate,
+      '--action',
+      'release.champion_override',
+      '--json',
+    ])
+    expect(audit.json.entries).toHaveLength(1)
   })
 
   it('engages, lists and releases a kill switch', async () => {

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 
 /** `--tenant <id>`, required (RECSYS_TENANT fills it in). */
@@ -29,3 +30,20 @@ export const examples = (cmd: Command, lines: string[]) =>
 
 /** Repeatable option collector: `--version a --version b,c` → ['a', 'b', 'c']. */
 export const collect = (v: string, prev: string[] = []) => [...prev, ...commaList(v)]
+
+/** `--dataset synthetic|movielens:<dir>`; the folder becomes absolute, since the control plane reads it. */
+export const datasetOption = () =>
+  new Option(
+    '--dataset <name>',
+    'dataset to learn from: synthetic, movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + ' +
+      "u.item), or log:<dir> (an event log as events export/import write it, with the tenant's catalog)",
+  )
+    .argParser((v: string) => {
+      if (v === 'synthetic') return v
+      for (const prefix of ['movielens:', 'log:'])
+        if (v.startsWith(prefix) && v.length > prefix.length)
+          // The control plane reads the folder: an absolute path, so its working directory does not matter.
+          return `${prefix}${path.resolve(v.slice(prefix.length))}`
+      throw new InvalidArgumentError('expected synthetic, movielens:<dir> or log:<dir>')
+    })
+    .default('synthetic')

@@ -1,32 +1,29 @@
-import path from 'node:path'
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import type { Command } from 'commander'
+import type { ChampionDecision } from '../pipeline/champion'
+import type { EvaluationReport } from '../pipeline/report'
 import { act } from './context'
+import { championLines, datasetLine, modelsTable } from './eval'
 import { bytes, short, table } from './format'
-import { examples, int, reasonOption, tenantOption } from './options'
+import { datasetOption, examples, int, reasonOption, tenantOption } from './options'
+import { defaultReportDir, writeReportFiles } from './report-files'
 
 interface Report {
   tenant: string
   dataset: { name: string; seed: number; items: number; users: number; interactions: number }
   artifacts: Array<{ kind: string; name: string; sha256: string; created: boolean; bytes: number }>
   published?: { release: string; previous: string | null; ms: number }
-  evaluation?: {
-    users_evaluated: number
-    models: Record<
-      string,
-      { recall_at_10: number; ndcg_at_10: number; map_at_10: number; coverage_at_10: number }
-    >
-  }
+  evaluation: EvaluationReport
+  champion: ChampionDecision
   ms: number
 }
 
-function describe(r: Report, tenant: string): string {
+function describe(r: Report, tenant: string, files: { json: string; html: string }): string {
   const d = r.dataset
   const next = r.published
     ? `published ${r.published.release} (previous: ${r.published.previous ?? 'none'}) in ${r.published.ms} ms`
     : `not published: \`recsys release publish --tenant ${tenant} --reason …\` puts these live`
   return [
     `dataset ${d.name} (seed ${d.seed}): ${d.items} items, ${d.users} users, ${d.interactions} interactions`,
-    ...(r.evaluation ? [evaluation(r.evaluation)] : []),
     table(r.artifacts, [
       ['kind', 'kind'],
       ['name', 'name'],
@@ -34,29 +31,16 @@ function describe(r: Report, tenant: string): string {
       ['new', 'created'],
       ['size', (a) => bytes(a.bytes)],
     ]),
+    `offline evaluation: ${datasetLine(r.evaluation)}`,
+    modelsTable(r.evaluation),
+    championLines(r.champion, !r.published),
     next,
+    `report: ${files.json}\n        ${files.html}`,
     `done in ${(r.ms / 1000).toFixed(1)} s`,
   ].join('\n')
 }
 
-/** The offline evaluation: one row per model, NDCG@10 also as a ratio to popularity. */
-function evaluation(e: NonNullable<Report['evaluation']>): string {
-  const base = e.models.popularity?.ndcg_at_10
-  const rows = Object.entries(e.models).map(([model, m]) => ({ model, ...m }))
-  return [
-    `offline evaluation (${e.users_evaluated} users, each user's last items held out):`,
-    table(rows, [
-      ['model', 'model'],
-      ['NDCG@10', 'ndcg_at_10'],
-      ['× popularity', (m) => (base ? `${(m.ndcg_at_10 / base).toFixed(2)}×` : '-')],
-      ['recall@10', 'recall_at_10'],
-      ['MAP@10', 'map_at_10'],
-      ['coverage', 'coverage_at_10'],
-    ]),
-  ].join('\n')
-}
-
-/** `recsys pipeline run`: dataset → catalog → artifacts → register → (publish). */
+/** `recsys pipeline run`: dataset → catalog → evaluation → artifacts → register → (champion gate → publish). */
 export function pipelineCommands(program: Command) {
   const pipeline = program.command('pipeline').description('Run the batch pipeline for a tenant')
   examples(pipeline, [
@@ -64,36 +48,36 @@ export function pipelineCommands(program: Command) {
     'recsys pipeline run --tenant acme --items 2000 --users 500 --json',
     'recsys pipeline run --tenant acme --dataset movielens:../shared/datasets/ml-latest-small --publish',
     'recsys pipeline run --tenant acme --dataset log:.data/events   # after events export or events import',
+    'recsys pipeline run --tenant acme --publish --force --reason "new catalog, NDCG drop accepted"',
   ])
 
   pipeline
     .command('run')
     .description(
-      'Build the catalog and artifacts from a dataset, register them, and publish with --publish',
+      'Build the catalog and artifacts from a dataset, evaluate offline, register, and publish with --publish',
     )
     .addOption(tenantOption())
-    .addOption(
-      new Option(
-        '--dataset <name>',
-        'dataset to learn from: synthetic, movielens:<dir> (ml-latest ratings.csv + movies.csv, or ml-100k u.data + ' +
-          "u.item), or log:<dir> (an event log as events export/import write it, with the tenant's catalog)",
-      )
-        .argParser((v: string) => {
-          if (v === 'synthetic') return v
-          for (const prefix of ['movielens:', 'log:'])
-            if (v.startsWith(prefix) && v.length > prefix.length)
-              // The control plane reads the folder: an absolute path, so its working directory does not matter.
-              return `${prefix}${path.resolve(v.slice(prefix.length))}`
-          throw new InvalidArgumentError('expected synthetic, movielens:<dir> or log:<dir>')
-        })
-        .default('synthetic'),
-    )
+    .addOption(datasetOption())
     .option('--seed <n>', 'random seed of the synthetic dataset', int)
     .option('--items <n>', 'items in the synthetic dataset', int)
     .option('--users <n>', 'users in the synthetic dataset', int)
     .option('--interactions-per-user <n>', 'mean interactions per user (synthetic)', int)
-    .option('--publish', 'publish a release from the new artifacts')
+    .option('--publish', 'publish a release from the new artifacts (the champion gate runs first)')
+    .option(
+      '--force',
+      'publish even when NDCG@10 is more than 2 % below the live release (needs --reason; audited)',
+    )
+    .option(
+      '--report-dir <dir>',
+      'where report.json and report.html go (default: .data/reports/<tenant>/<time>/)',
+    )
     .addOption(reasonOption(false))
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().force && !cmd.opts().reason)
+        cmd.error('error: --force needs --reason: overriding the champion gate is audited', {
+          exitCode: 2,
+        })
+    })
     .action(
       act<{
         tenant: string
@@ -103,6 +87,8 @@ export function pipelineCommands(program: Command) {
         users?: number
         interactionsPerUser?: number
         publish?: boolean
+        force?: boolean
+        reportDir?: string
         reason?: string
       }>(async (ctx, o) => {
         const progress = ctx.step(`running the pipeline for ${o.tenant} on ${o.dataset} …`)
@@ -115,11 +101,17 @@ export function pipelineCommands(program: Command) {
             users: o.users,
             interactions_per_user: o.interactionsPerUser,
             publish: Boolean(o.publish),
+            force: Boolean(o.force),
             reason: o.reason,
           },
           progress,
         )
-        ctx.out(r, () => describe(r, o.tenant))
+        const files = await writeReportFiles(
+          o.reportDir ?? defaultReportDir(r.tenant, r.evaluation.created_at),
+          r.evaluation,
+          r.champion,
+        )
+        ctx.out({ ...r, report_files: files }, () => describe(r, o.tenant, files))
       }),
     )
 }

@@ -2,6 +2,7 @@ import { Command, Option, type OutputConfiguration } from 'commander'
 import { artifactCommands } from './artifact'
 import { auditCommand } from './audit'
 import { catalogCommands } from './catalog'
+import { evalCommand } from './eval'
 import { eventsCommands } from './events'
 import { itemCommands } from './item'
 import { keyCommands } from './key'
@@ -45,6 +46,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
   artifactCommands(program)
   releaseCommands(program)
   pipelineCommands(program)
+  evalCommand(program)
   eventsCommands(program)
   killSwitchCommands(program)
   itemCommands(program)

@@ -22,6 +22,15 @@ export interface AlsOptions {
   onIteration?: (iteration: number, loss: number) => void
 }
 
+/** The matrix factorisation the pipeline trains and evaluates (tuned on ml-latest-small's leave-last-5). */
+export const ALS_PARAMS = {
+  factors: 32,
+  iterations: 10,
+  alpha: 10,
+  reg: 0.1,
+  cgSteps: 3,
+} as const satisfies AlsOptions
+
 export interface AlsModel {
   factors: number
   users: string[]

@@ -8,16 +8,23 @@ import { registerArtifact } from '../registry/register'
 import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
+import {
+  auditOverride,
+  championRefusal,
+  decide,
+  liveChampion,
+  recordEvaluation,
+  type ChampionDecision,
+} from './champion'
 import type { Dataset } from './dataset'
-import { trainAls, type AlsOptions } from './als'
-import { evaluate, type EvalReport } from './evaluate'
+import { ALS_PARAMS, trainAls } from './als'
 import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { aggregateInteractions } from './aggregate'
 import { priorEdgeModel, priorRanker } from './prior-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { readLogDataset } from './log-dataset'
 import { readMovieLens100k, readMovieLensLatest } from './movielens'
+import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from './report'
 import { syntheticDataset } from './synthetic'
 
 export interface PipelineInput {
@@ -33,6 +40,8 @@ export interface PipelineInput {
   /** Synthetic only: mean interactions per user. */
   interactions_per_user?: number
   publish: boolean
+  /** Publish even when the champion gate refuses (the override is audited with `reason`). */
+  force?: boolean
   reason: string
   actor: Actor
   request_id?: string
@@ -41,8 +50,8 @@ export interface PipelineInput {
 export interface PipelineReport {
   tenant: string
   dataset: { name: string; seed: number; items: number; users: number; interactions: number }
-  /** The offline evaluation on the held-out split (models trained on the rest). */
-  evaluation: EvalReport
+  /** The offline evaluation on the held-out split; its served model's figures are recorded with the `model`. */
+  evaluation: EvaluationReport
   artifacts: Array<{
     kind: ArtifactKind
     name: string
@@ -53,26 +62,19 @@ export interface PipelineReport {
   published?: { release: string; previous: string | null; ms: number }
   /** Wall time of each step, in order (`dataset` includes reading or generating it). */
   steps: Array<{ step: string; ms: number }>
+  /** Champion vs challenger against the live release (what a publish decides, or decided). */
+  champion: ChampionDecision
   ms: number
 }
 
 /** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
 export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
 
-/** The matrix factorisation the pipeline trains (the ml-latest-small evaluation's settings). */
-export const ALS_PARAMS = {
-  factors: 32,
-  iterations: 10,
-  alpha: 10,
-  reg: 0.1,
-  cgSteps: 3,
-} as const satisfies AlsOptions
+export { ALS_PARAMS }
 
 /** Width of the item and user embeddings the pipeline indexes. */
 export const EMBEDDING_DIMS = ALS_PARAMS.factors
 
-/** The offline evaluation holds out each user's last this many distinct items. */
-export const HOLDOUT_PER_USER = 5
 /** Entries of a precomputed user slate. */
 export const USER_SLATE_SIZE = 100
 /** Stamped in every artifact's lineage: bump when what the pipeline computes changes. */
@@ -111,7 +113,6 @@ export async function runPipeline(
   say(
     `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
-
   await step('catalog', 'importing the catalog')
   // A log dataset's items come from the catalog: importing them back would only bump its rows.
   const imported = loaded.value.fromCatalog
@@ -140,22 +141,19 @@ export async function runPipeline(
 
   await step(
     'evaluate',
-    `evaluating on the held-out split (each user's last ${HOLDOUT_PER_USER} items)`,
+    `evaluating on the held-out split (each user's last ${EVAL_SPLIT.n} items)`,
   )
-  // DuckDB de-duplicates the (user, item) pairs and splits them (aggregate.ts; checked against split.ts).
-  const { split, pairs } = await aggregateInteractions(interactions, {
-    split: { leaveLastN: HOLDOUT_PER_USER },
-  })
-  say(
-    `  ${pairs} distinct (user, item) pairs: ${split.train.length} train, ${split.test.length} held out`,
+  const evaluation = await evaluationReport(
+    { ...servable, interactions },
+    { tenant: input.tenant, name: datasetName, seed: input.dataset === 'synthetic' ? seed : null },
+    { als: { ...ALS_PARAMS, seed } },
   )
-  const evaluation = evaluate({ ...servable, interactions }, split, {
-    als: { ...ALS_PARAMS, seed },
-  })
   for (const [model, m] of Object.entries(evaluation.models))
     say(
       `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
     )
+  say(`  served: ${evaluation.served_model}`)
+  const recorded = recordEvaluation(evaluation)
 
   await step(
     'als',
@@ -167,21 +165,27 @@ export async function runPipeline(
     onIteration: (i, loss) =>
       say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
   })
-  const consumed = new Map<string, Set<string>>()
-  for (const x of interactions) {
-    const mine = consumed.get(x.user_id) ?? new Set<string>()
-    consumed.set(x.user_id, mine)
-    mine.add(x.item_id)
+  // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
+  let userSlates: ReturnType<typeof mfUserSlates> | undefined
+  if (evaluation.served_model !== 'item2item') {
+    const consumed = new Map<string, Set<string>>()
+    for (const x of interactions) {
+      const mine = consumed.get(x.user_id) ?? new Set<string>()
+      consumed.set(x.user_id, mine)
+      mine.add(x.item_id)
+    }
+    await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
+    userSlates = mfUserSlates(
+      als,
+      { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
+      (done, total) => say(`  user slates ${done}/${total}`),
+    )
   }
-  await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
-  const userSlates = mfUserSlates(
-    als,
-    { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
-    (done, total) => say(`  user slates ${done}/${total}`),
-  )
   await step(
     'lists',
-    'computing lists (popular, segments, neighbours, trending) and anchored slates',
+    userSlates
+      ? 'computing lists (popular, segments, neighbours, trending) and anchored slates'
+      : 'computing lists and item-to-item user and anchored slates (item-to-item beat MF offline)',
   )
   const files = simpleArtifacts(servable, {
     surfaces: config.value.surfaces,
@@ -249,6 +253,7 @@ export async function runPipeline(
     evaluation,
     artifacts: [],
     steps: [],
+    champion: decide(recorded, await liveChampion(db, input.tenant), { force: input.force }),
     ms: 0,
   }
   await step('register', `registering ${outputs.length} artifacts`)
@@ -261,6 +266,7 @@ export async function runPipeline(
       bytes: o.bytes,
       metadata: {
         ...o.metadata,
+        ...(o.kind === 'model' ? { evaluation: recorded } : {}),
         lineage: {
           dataset: datasetName,
           interactions: interactions.length,
@@ -288,6 +294,9 @@ export async function runPipeline(
     })
   }
   if (input.publish) {
+    const gate = report.champion
+    say(`champion vs challenger: ${gate.note}`)
+    if (!gate.allowed) return err(championRefusal(gate))
     await step('publish', 'publishing')
     const p = await publishFromRegistry(deps, {
       tenant: input.tenant,
@@ -298,6 +307,15 @@ export async function runPipeline(
     if (!p.ok)
       return err({ code: p.error.code, message: p.error.message, details: p.error.failures })
     report.published = { release: p.value.release, previous: p.value.previous, ms: p.value.ms }
+    if (gate.verdict === 'forced')
+      await auditOverride(db, {
+        tenant: input.tenant,
+        release: p.value.release,
+        decision: gate,
+        actor: input.actor,
+        reason: input.reason,
+        request_id: input.request_id,
+      })
   }
   steps.push({ step: current.step, ms: Math.round(performance.now() - current.at) })
   report.steps = steps
@@ -309,7 +327,7 @@ export async function runPipeline(
  * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or
  * a MovieLens dataset's or the log's last interaction).
  */
-async function loadDataset(
+export async function loadDataset(
   input: Pick<PipelineInput, 'dataset' | 'items' | 'users' | 'interactions_per_user' | 'tenant'>,
   seed: number,
   say: (msg: string) => void,
