@@ -110,17 +110,17 @@ export function edgeExamples(
   }
 }
 
+/** Edge rows: the output of {@link edgeExamples}. */
+export type EdgeRows = ReturnType<typeof edgeExamples>
+
 /**
  * Trains the edge model over the shared `EDGE_FEATURES`: it re-scores a user's cached slate, which the pipeline
- * scores by ALS, so its rows are ALS slates of the history part with the label items as positives.
+ * scores by ALS, so its rows are ALS slates of the history part with the label items as positives
+ * ({@link edgeExamples}).
  */
-export function trainEdgeModel(
-  a: RankerArtifacts,
-  labels: readonly Interaction[],
-  options: EdgeTrainingOptions = {},
-): TrainedBundle {
-  const fit = { ...RANKER_DEFAULTS.fit, ...options.fit }
-  return fitScoringModel(EDGE_FEATURES, edgeExamples(a, labels, options), {
+export function trainEdgeModel(rows: EdgeRows, options: Partial<FitOptions> = {}): TrainedBundle {
+  const fit = { ...RANKER_DEFAULTS.fit, ...options }
+  return fitScoringModel(EDGE_FEATURES, rows, {
     ...fit,
     architectures: fit.architectures.map((h) => [...h]),
   })
@@ -129,14 +129,15 @@ export function trainEdgeModel(
 export interface TrainedModels {
   ranker: TrainedRanker
   edgeModel: TrainedBundle
-  /** The artifacts of the history part the models were trained on, and the examples (for the parity gate). */
+  /** The artifacts of the history part the models were trained on, and both models' rows (for the parity gate). */
   artifacts: RankerArtifacts
   examples: RankerExamples
+  edgeRows: EdgeRows
 }
 
 /**
- * The whole training step: splits `interactions` into history and labels (`split`, by default per user the last 5
- * interactions are labels), builds the artifacts of the history part, the examples, and trains both models.
+ * The whole training step over a history/label `split` of the interactions: builds the artifacts of the history
+ * part, the examples of both models, and trains them.
  */
 export function trainRankerModels(
   items: readonly DatasetItem[],
@@ -151,10 +152,12 @@ export function trainRankerModels(
   const artifacts = rankerArtifacts(items, split.train, options.artifacts)
   const exampleOptions = { ...RANKER_DEFAULTS.examples, ...options.examples }
   const examples = rankerExamples(artifacts, split.test, exampleOptions)
+  const edgeRows = edgeExamples(artifacts, split.test, options.edge)
   return {
     ranker: trainRanker(examples, options.fit),
-    edgeModel: trainEdgeModel(artifacts, split.test, { fit: options.fit, ...options.edge }),
+    edgeModel: trainEdgeModel(edgeRows, { ...options.fit, ...options.edge?.fit }),
     artifacts,
     examples,
+    edgeRows,
   }
 }
