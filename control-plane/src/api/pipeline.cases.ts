@@ -38,8 +38,14 @@ export function pipelineCases(
       expect(r.status, r.text).toBe(200)
       expect(r.json.dataset).toMatchObject({ items: 9742, users: 610, interactions: 100_836 })
       const models = r.json.evaluation.models
-      expect(r.json.evaluation.users_evaluated).toBe(610)
+      expect(r.json.evaluation.split.users_evaluated).toBe(610)
+      // The trained ranker serves (the scorer's `ranked` tier); MF's top 100 are the cached slates.
+      expect(r.json.evaluation).toMatchObject({ served_model: 'ranker', slate_model: 'als' })
+      expect(models.ranker.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
       expect(models.als.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
+      // The registered ranker passed the parity gate and records the figures the champion gate compares.
+      const model = r.json.artifacts.find((a: any) => a.kind === 'model')
+      expect(model).toBeDefined()
       // User 1's ratings: nothing they rated comes back.
       const rated = new Set(
         (await readFile(path.join(ML_SMALL, 'ratings.csv'), 'utf8'))
@@ -193,7 +199,7 @@ export function pipelineCases(
       expect.arrayContaining(['popularity', 'item2item', 'als']),
     )
     expect(ev.ratios.popularity.ndcg_at_10).toBe(1)
-    expect(ev).toMatchObject({ served_model: 'item2item', split: { description: 'leave-last-5' } })
+    expect(ev).toMatchObject({ served_model: 'ranker', split: { description: 'leave-last-5' } })
     expect(first.json.champion).toMatchObject({ allowed: true, verdict: 'first_release' })
     // eval registers nothing.
     expect((await call(op, 'GET', `/v1/tenants/${gate}/artifacts`)).json.versions).toEqual([])
@@ -201,9 +207,7 @@ export function pipelineCases(
     const published = await call(op, 'POST', url('run'), { ...strong, publish: true })
     expect(published.status, published.text).toBe(200)
     expect(published.json.champion.verdict).toBe('first_release')
-    expect(published.json.evaluation.models.item2item.ndcg_at_10).toBe(
-      ev.models.item2item.ndcg_at_10,
-    )
+    expect(published.json.evaluation.models.ranker.ndcg_at_10).toBe(ev.models.ranker.ndcg_at_10)
 
     const predicted = await call(op, 'POST', url('eval'), weak)
     expect(predicted.json.champion).toMatchObject({
@@ -214,7 +218,7 @@ export function pipelineCases(
     const refused = await call(op, 'POST', url('run'), { ...weak, publish: true })
     expect(refused.status, refused.text).toBe(409)
     expect(refused.json.error.message).toMatch(
-      /^CHAMPION_REGRESSION: refused: challenger item2item NDCG@10 0\.\d{4} vs live release/,
+      /^CHAMPION_REGRESSION: refused: challenger ranker NDCG@10 0\.\d{4} vs live release/,
     )
     expect(refused.json.error.details[0]).toMatchObject({ check: 'champion_regression' })
     const noReason = await call(op, 'POST', url('run'), { ...weak, publish: true, force: true })
@@ -236,9 +240,9 @@ export function pipelineCases(
       target: forced.json.published.release,
       before: {
         release: published.json.published.release,
-        ndcg_at_10: ev.models.item2item.ndcg_at_10,
+        ndcg_at_10: ev.models.ranker.ndcg_at_10,
       },
-      after: { ndcg_at_10: forced.json.evaluation.models.item2item.ndcg_at_10 },
+      after: { ndcg_at_10: forced.json.evaluation.models.ranker.ndcg_at_10 },
     })
   })
 }

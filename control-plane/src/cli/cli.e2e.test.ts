@@ -309,7 +309,7 @@ describe('recsys CLI against a real control plane', () => {
     expect(ev.code, ev.stderr).toBe(0)
     expect(ev.stdout).toMatch(/^MODEL\s+RECALL@10\s+RECALL@20\s+NDCG@10\s+MAP@10\s+COVERAGE@10$/m)
     expect(ev.stdout).toMatch(/^popularity\s+\d\.\d{4} 1\.00×/m)
-    expect(ev.stdout).toMatch(/^item2item \*\s+\d\.\d{4} \d+\.\d\d×/m)
+    expect(ev.stdout).toMatch(/^ranker \*\s+\d\.\d{4} \d+\.\d\d×/m)
     expect(ev.stdout).toContain('live release: none')
     expect(ev.stdout).toContain('champion gate (if published now): no live release')
     const html = await readFile(path.join(out, 'report.html'), 'utf8')
@@ -332,10 +332,10 @@ describe('recsys CLI against a real control plane', () => {
     const refused = await recsys(['pipeline', 'run', ...weak, '--publish', '--report-dir', out])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(
-      /error: BAD_REQUEST: CHAMPION_REGRESSION: refused: challenger item2item NDCG@10 0\.\d{4} vs live release/,
+      /error: BAD_REQUEST: CHAMPION_REGRESSION: refused: challenger ranker NDCG@10 0\.\d{4} vs live release/,
     )
     expect(refused.stderr).toMatch(
-      /\[champion_regression\] NDCG@10 more than 2\.0 % below the live release: challenger item2item 0\.\d{4}; live /,
+      /\[champion_regression\] NDCG@10 more than 2\.0 % below the live release: challenger ranker 0\.\d{4}; live /,
     )
     const forced = await recsys([
       'pipeline',
@@ -350,7 +350,7 @@ describe('recsys CLI against a real control plane', () => {
     ])
     expect(forced.code, forced.stderr).toBe(0)
     expect(forced.stdout).toMatch(
-      /^champion gate: forced past the gate: challenger item2item NDCG@10/m,
+      /^champion gate: forced past the gate: challenger ranker NDCG@10/m,
     )
     expect(forced.stdout).toContain(`report: ${path.join(out, 'report.json')}`)
     const audit = await recsys([

@@ -70,7 +70,7 @@ describe('recsys program', () => {
     expect(force.out).toContain('--force needs --reason')
     const dataset = await run(['eval', '--tenant', 'a', '--dataset', 'imagenet'])
     expect(dataset.code).not.toBe(0)
-    expect(dataset.out).toContain('expected synthetic or movielens:<dir>')
+    expect(dataset.out).toContain('expected synthetic, movielens:<dir> or log:<dir>')
   })
 
   it('--since takes a duration back from now or a date', () => {

@@ -134,14 +134,14 @@ describe('the champion gate in runPipeline (PGlite in memory, blobs in a temp di
     const r = await runPipeline(deps, { tenant, ...strong, publish: true, reason: 'first', actor })
     if (!r.ok) throw new Error(r.error.message)
     expect(r.value.champion).toMatchObject({ allowed: true, verdict: 'first_release' })
-    expect(r.value.evaluation.served_model).toBe('item2item')
+    expect(r.value.evaluation.served_model).toBe('ranker')
     expect(await pointer()).toBe(r.value.published!.release)
     const champ = await liveChampion(h.db, tenant)
     expect(champ).toEqual({
       release: r.value.published!.release,
       evaluation: expect.objectContaining({
-        model: 'item2item',
-        ndcg_at_10: r.value.evaluation.models.item2item!.ndcg_at_10,
+        model: 'ranker',
+        ndcg_at_10: r.value.evaluation.models.ranker!.ndcg_at_10,
         dataset: 'synthetic',
         split: 'leave-last-5',
       }),
@@ -157,9 +157,7 @@ describe('the champion gate in runPipeline (PGlite in memory, blobs in a temp di
     expect(r.ok).toBe(false)
     if (r.ok) return
     expect(r.error.code).toBe('CHAMPION_REGRESSION')
-    expect(r.error.message).toMatch(
-      /refused: challenger item2item NDCG@10 0\.\d{4} vs live release/,
-    )
+    expect(r.error.message).toMatch(/refused: challenger ranker NDCG@10 0\.\d{4} vs live release/)
     expect(r.error.details).toEqual([
       expect.objectContaining({ check: 'champion_regression', artifact: 'release' }),
     ])
@@ -190,7 +188,7 @@ describe('the champion gate in runPipeline (PGlite in memory, blobs in a temp di
       before: { ndcg_at_10: r.value.champion.champion!.ndcg_at_10 },
       after: {
         release: r.value.published!.release,
-        ndcg_at_10: r.value.evaluation.models.item2item!.ndcg_at_10,
+        ndcg_at_10: r.value.evaluation.models.ranker!.ndcg_at_10,
       },
     })
     // The forced release is now the champion: the same run passes.

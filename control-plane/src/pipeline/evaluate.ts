@@ -1,12 +1,17 @@
-import { alsScores, trainAls, type AlsOptions } from './als'
+import type { FitOptions } from '../model/fit'
+import { forward } from '../model/mlp'
+import { alsScores, trainAls, type AlsModel, type AlsOptions } from './als'
 import { coOccurrence, histories, neighbors } from './co-occurrence'
 import type { Dataset } from './dataset'
 import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
 import { byScore, type Scored } from './popularity'
+import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from './ranker'
+import { rankerArtifacts } from './ranker-artifacts'
+import { historySplit, rankerExamples, userCandidates, type ExampleOptions } from './ranker-data'
 import type { Split } from './split'
 
 /** The models the offline evaluation compares. */
-export type EvalModel = 'popularity' | 'item2item' | 'als'
+export type EvalModel = 'popularity' | 'item2item' | 'als' | 'ranker'
 
 export interface EvalOptions {
   als?: AlsOptions
@@ -22,6 +27,8 @@ export interface EvalOptions {
    * dataset's evaluation stays minutes, not hours, and the same data gives the same sample.
    */
   maxUsers?: number
+  /** The trained ranker: its examples (candidate budget, negatives, …) and training options. */
+  ranker?: { examples?: ExampleOptions; fit?: Partial<FitOptions> }
 }
 
 export interface SliceReport {
@@ -49,11 +56,13 @@ export interface EvalReport {
   users_evaluated: number
   /** Held-out users with no train item: no model here can personalise for them, so they are left out. */
   users_without_train: number
-  models: Record<EvalModel, ModelReport>
+  /** Every model scored (`ranker` is absent when the train side is too small to train one). */
+  models: Record<Exclude<EvalModel, 'ranker'>, ModelReport> & { ranker?: ModelReport }
   ms: Record<EvalModel, number>
 }
 
 const K = 20
+const RANKER_EXAMPLES = RANKER_DEFAULTS.examples
 
 /** The `k` best-scored items not in `exclude`, best first, ties by item id. */
 function topK(scores: Iterable<Scored>, exclude: ReadonlySet<string>, k: number): string[] {
@@ -75,10 +84,14 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 /**
  * Scores popularity (train counts), item-to-item (cosine co-occurrence neighbours of the user's recent train items,
  * summed) and implicit ALS (xᵤ·yᵢ) on the held-out items of every user with train history, excluding the user's
- * train items from every list.
+ * train items from every list; and the trained ranker over the scorer's sources.
  * @note Held-out items nobody touched in train stay relevant: no model here can retrieve them, which is the honest
  * cost of a temporal split; lists shorter than K are not padded (item-to-item has nothing for an item without
  * co-occurrences).
+ * @note The ranker is trained on the train split alone: its history part (per user or in time, as `split`; see
+ * `historySplit`) builds the artifacts and its later part the labels; then it ranks each user's candidates from the
+ * artifacts of the whole train split (`userCandidates`). ALS is trained once and shared with the `als` model, whose
+ * `ms` includes it.
  */
 export function evaluate(data: Dataset, split: Split, options: EvalOptions = {}): EvalReport {
   const { coldStartMax = 5, headShare = 0.2, maxHistory = 50, maxUsers = 5000 } = options
@@ -105,7 +118,10 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
     popular.slice(0, Math.ceil(popular.length * headShare)).map((s) => s.item_id),
   )
 
-  const rankers: Record<EvalModel, () => (user: string) => string[]> = {
+  let als: AlsModel | undefined
+  const alsModel = () => (als ??= trainAls(split.train, options.als))
+  /** Each model's list maker; undefined where the train side is too small to train it (left out of the report). */
+  const rankers: Record<EvalModel, () => ((user: string) => string[]) | undefined> = {
     popularity: () => (u) => topK(popular, trainItems.get(u)!, K),
     item2item: () => {
       const hist = histories(split.train)
@@ -123,7 +139,7 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
       }
     },
     als: () => {
-      const model = trainAls(split.train, options.als)
+      const model = alsModel()
       return (u) => {
         const s = alsScores(model, u)!
         return topK(
@@ -133,13 +149,32 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
         )
       }
     },
+    ranker: () => {
+      const inner = historySplit(split.train, split)
+      const examples = { ...RANKER_EXAMPLES, ...options.ranker?.examples }
+      const history = rankerArtifacts(data.items, inner.train, { als: options.als })
+      const rows = rankerExamples(history, inner.test, examples)
+      if (tooFewExamples(rows)) return undefined
+      const { mlp } = trainRanker(rows, options.ranker?.fit)
+      const serving = rankerArtifacts(data.items, split.train, { alsModel: alsModel() })
+      return (u) => {
+        const { items, features } = userCandidates(serving, u, examples)
+        const p = forward(mlp, features, items.length)
+        return topK(
+          items.map((item_id, i) => ({ item_id, score: p[i]! })),
+          trainItems.get(u)!,
+          K,
+        )
+      }
+    },
   }
 
-  const models = {} as Record<EvalModel, ModelReport>
+  const models = {} as EvalReport['models']
   const ms = {} as Record<EvalModel, number>
   for (const name of Object.keys(rankers) as EvalModel[]) {
     const t0 = performance.now()
     const rank = rankers[name]()
+    if (!rank) continue
     const lists = users.map((u) => rank(u))
     ms[name] = Math.round(performance.now() - t0)
     const per = (pick: (u: string, i: number) => Set<string> | undefined): SliceReport => {

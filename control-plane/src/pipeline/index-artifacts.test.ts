@@ -4,11 +4,9 @@ import path from 'node:path'
 import { decodeIndexBundle, dot, row } from '@recsys/shared'
 import hnswlib from 'hnswlib-node'
 import { describe, expect, it } from 'vitest'
-import { checkModel } from '../model/probe'
 import { alsScores, trainAls } from './als'
 import { buildIndexBundle, indexRecallAt10, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { priorEdgeModel, priorRanker } from './prior-models'
 import { syntheticDataset } from './synthetic'
 
 const START = Date.UTC(2026, 0, 1)
@@ -116,18 +114,5 @@ describe('the index artifact', () => {
       index.addPoint(Array.from(row(emb.itemVectors, 32, i)), (i + 1) % items.length),
     )
     expect(indexRecallAt10(index, emb)).toBeLessThan(MIN_INDEX_RECALL)
-  })
-})
-
-describe('prior models', () => {
-  it('pass the model gate (load in onnxruntime-node, match their feature schema, no NaN on the probe)', async () => {
-    for (const m of [priorRanker(), priorEdgeModel()]) {
-      const r = await checkModel(m.onnx, m.metadata)
-      expect(r.ok).toBe(true)
-    }
-  })
-
-  it('are the same bytes every run (same artifact version)', () => {
-    expect(Buffer.from(priorRanker().onnx).equals(Buffer.from(priorRanker().onnx))).toBe(true)
   })
 })

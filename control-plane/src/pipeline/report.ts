@@ -7,8 +7,8 @@ import { ALS_PARAMS } from './als'
 export const BASELINE = 'popularity'
 
 /**
- * The models whose lists a release can serve as user slates: the served one is the better of them on NDCG@10 (ties
- * go to the earlier), unless the evaluation scored a trained `ranker`, which then serves (through the scorer).
+ * The models whose lists a release can precompute as user slates (the `cached` tier): the better of them on
+ * NDCG@10 does (ties go to the earlier). The trained `ranker` serves the `ranked` tier through the scorer.
  */
 export const SLATE_MODELS = ['als', 'item2item'] as const
 
@@ -69,6 +69,8 @@ export interface EvaluationReport {
   baseline: string
   /** The model whose figures the release records and the champion gate compares. */
   served_model: string
+  /** The model of the precomputed user slates (absent when neither MF nor item-to-item was scored). */
+  slate_model?: string
   models: Record<string, ModelReport>
   /** Each model's value over the baseline's, per metric; null where the baseline scores 0. */
   ratios: Record<string, Record<MetricId, number | null>>
@@ -77,14 +79,21 @@ export interface EvaluationReport {
   lineage: { dataset: string; seed: number | null; code: string }
 }
 
-/** The served model: `ranker` when scored, else the best of {@link SLATE_MODELS} by NDCG@10, else the first. */
-export function servedModel(models: Record<string, ModelReport>): string {
-  if ('ranker' in models) return 'ranker'
+/** The model of the precomputed user slates: the best of {@link SLATE_MODELS} by NDCG@10 that was scored. */
+export function slateModel(models: Record<string, ModelReport>): string | undefined {
   let best: string | undefined
   for (const m of SLATE_MODELS)
     if (models[m] && (best === undefined || models[m].ndcg_at_10 > models[best]!.ndcg_at_10))
       best = m
-  const name = best ?? Object.keys(models)[0]
+  return best
+}
+
+/**
+ * The served model, whose figures a release records and the champion gate compares: the trained `ranker` (the
+ * `ranked` tier) when the evaluation scored one, else the slate model, else the first scored.
+ */
+export function servedModel(models: Record<string, ModelReport>): string {
+  const name = 'ranker' in models ? 'ranker' : (slateModel(models) ?? Object.keys(models)[0])
   if (name === undefined) throw new Error('the evaluation scored no model')
   return name
 }
@@ -130,6 +139,7 @@ export function buildReport(r: EvalReport, meta: ReportMeta): EvaluationReport {
     },
     baseline: BASELINE,
     served_model: servedModel(models),
+    slate_model: slateModel(models),
     models,
     ratios: ratiosTo(models, BASELINE),
     ms: r.ms,

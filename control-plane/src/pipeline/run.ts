@@ -20,7 +20,7 @@ import type { Dataset } from './dataset'
 import { ALS_PARAMS, trainAls } from './als'
 import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { priorEdgeModel, priorRanker } from './prior-models'
+import { releaseModels } from './trained-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
 import { readLogDataset } from './log-dataset'
 import { readMovieLens100k, readMovieLensLatest } from './movielens'
@@ -152,7 +152,7 @@ export async function runPipeline(
     say(
       `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
     )
-  say(`  served: ${evaluation.served_model}`)
+  say(`  served: ${evaluation.served_model}; user slates: ${evaluation.slate_model ?? 'als'}`)
   const recorded = recordEvaluation(evaluation)
 
   await step(
@@ -165,9 +165,21 @@ export async function runPipeline(
     onIteration: (i, loss) =>
       say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
   })
+  await step('ranker', 'training the ranker and the edge model on point-in-time examples')
+  const trained = await releaseModels(
+    { ...servable, interactions },
+    { seed, dims: ALS_PARAMS.factors, say },
+  )
+  if (!trained.ok) return err(trained.error)
+  const { ranker, edgeModel } = trained.value
+  const { parity } = trained.value
+  say(
+    `  onnxruntime vs TypeScript forward: ranker max |Δ| ${parity.ranker.max_diff.toExponential(1)} over ${parity.ranker.rows} rows, edge model ${parity.edge_model.max_diff.toExponential(1)}`,
+  )
+
   // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
   let userSlates: ReturnType<typeof mfUserSlates> | undefined
-  if (evaluation.served_model !== 'item2item') {
+  if (evaluation.slate_model !== 'item2item') {
     const consumed = new Map<string, Set<string>>()
     for (const x of interactions) {
       const mine = consumed.get(x.user_id) ?? new Set<string>()
@@ -208,8 +220,6 @@ export async function runPipeline(
       message: `the HNSW index finds ${index.recall_at_10.toFixed(4)} of the exact top 10, below ${MIN_INDEX_RECALL}`,
       details: { gate: 'index_recall', recall_at_10: index.recall_at_10, min: MIN_INDEX_RECALL },
     })
-  const ranker = priorRanker()
-  const edgeModel = priorEdgeModel()
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
   const outputs: Array<{
     kind: ArtifactKind

@@ -60,8 +60,9 @@ export const SIMPLE_RULES: RulesFile = {
   },
 }
 
-const POPULAR_HALF_LIFE_DAYS = 14
-const TRENDING_HALF_LIFE_DAYS = 1
+/** Half-lives of the popular and trending lists' decay (the ranker's training data builds the same lists). */
+export const POPULAR_HALF_LIFE_DAYS = 14
+export const TRENDING_HALF_LIFE_DAYS = 1
 /** A user slate starts from this many of the user's most recent items; the j-th counts `RECENCY^j`. */
 const RECENT_ITEMS = 10
 const RECENCY = 0.85
@@ -256,5 +257,5 @@ export function toNdjson(lines: Iterable<SlateLine>): Uint8Array {
   return out.slice(0, used)
 }
 
-/** Six significant digits: enough to order, and it keeps NDJSON files small. */
-const round = (x: number): number => Number(x.toPrecision(6))
+/** Six significant digits: enough to order, and it keeps NDJSON files small. Published scores are rounded so. */
+export const round = (x: number): number => Number(x.toPrecision(6))
