@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { coOccurrence, histories, neighbors } from './co-occurrence'
-import type { Interaction } from './dataset'
+import { coOccurrence, histories, lastTouched, neighbors } from './co-occurrence'
+import { DAY_MS, type Interaction } from './dataset'
 
 const x = (user_id: string, item_id: string, ts: number): Interaction => ({
   user_id,
@@ -65,5 +65,27 @@ describe('co-occurrence', () => {
     // i4 co-occurs with i2 only: refusing i2 leaves it with no entry at all.
     expect(noI2.has('i4')).toBe(false)
     for (const [item, list] of near) expect(list.map((s) => s.item_id)).not.toContain(item)
+  })
+
+  it('decays a pair by the time between its two interactions (half-life 30 days), by each user’s last touch', () => {
+    // d takes j1 and j2 the same day; e takes j1, then j3 30 days later; f takes j1 and j3 60 days apart, then
+    // j1 again on the day of j3 (the last touch counts: 0 days apart).
+    const timed = [
+      x('d', 'j1', 0),
+      x('d', 'j2', 0),
+      x('e', 'j1', 0),
+      x('e', 'j3', 30 * DAY_MS),
+      x('f', 'j1', 0),
+      x('f', 'j3', 60 * DAY_MS),
+      x('f', 'j1', 60 * DAY_MS),
+    ]
+    const at = lastTouched(timed)
+    const co = coOccurrence(histories(at), { at })
+    expect(co.pairs.get('j1')!.get('j2')).toBeCloseTo(1, 12)
+    expect(co.pairs.get('j1')!.get('j3')).toBeCloseTo(0.5 + 1, 12)
+    expect(co.pairs.get('j3')!.get('j1')).toBeCloseTo(1.5, 12)
+    // Without times every pair counts 1.
+    expect(coOccurrence(histories(timed)).pairs.get('j1')!.get('j3')).toBe(2)
+    expect(co.users.get('j1')).toBe(3)
   })
 })

@@ -1,7 +1,7 @@
 import type { FitOptions } from '../model/fit'
 import { forward } from '../model/mlp'
 import { alsScores, trainAls, type AlsModel, type AlsOptions } from './als'
-import { coOccurrence, histories, neighbors } from './co-occurrence'
+import { coOccurrence, histories, lastTouched, neighbors } from './co-occurrence'
 import type { Dataset } from './dataset'
 import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
 import { byScore, type Scored } from './popularity'
@@ -124,8 +124,9 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
   const rankers: Record<EvalModel, () => ((user: string) => string[]) | undefined> = {
     popularity: () => (u) => topK(popular, trainItems.get(u)!, K),
     item2item: () => {
-      const hist = histories(split.train)
-      const nn = neighbors(coOccurrence(hist, { maxHistory }), { k: options.neighbors ?? 50 })
+      const at = lastTouched(split.train)
+      const hist = histories(at)
+      const nn = neighbors(coOccurrence(hist, { maxHistory, at }), { k: options.neighbors ?? 50 })
       return (u) => {
         const scores = new Map<string, number>()
         for (const item of hist.get(u)!.slice(0, maxHistory))

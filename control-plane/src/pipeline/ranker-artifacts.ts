@@ -1,6 +1,6 @@
 import { listSignals, type ItemSignals } from '@recsys/shared'
 import { trainAls, type AlsModel, type AlsOptions } from './als'
-import { coOccurrence, histories, neighbors } from './co-occurrence'
+import { coOccurrence, histories, lastTouched, neighbors } from './co-occurrence'
 import type { DatasetItem, Interaction } from './dataset'
 import { decayedCounts, topScored, type Scored } from './popularity'
 import { POPULAR_HALF_LIFE_DAYS, round, TRENDING_HALF_LIFE_DAYS } from './simple-artifacts'
@@ -63,7 +63,8 @@ export function rankerArtifacts(
   const published = (list: Scored[]) => list.map((s) => ({ ...s, score: round(s.score) }))
   const decayed = (halfLifeDays: number) =>
     published(topScored(decayedCounts(xs, { now, halfLifeDays }), listSize, available))
-  const near = neighbors(coOccurrence(histories(xs)), { k, keep: available })
+  const at = lastTouched(xs)
+  const near = neighbors(coOccurrence(histories(at), { at }), { k, keep: available })
   const trending = decayed(TRENDING_HALF_LIFE_DAYS)
   const popular = decayed(POPULAR_HALF_LIFE_DAYS)
   const itemVectors = rows(model.items, model.itemFactors)

@@ -10,7 +10,7 @@ import type {
   SurfaceConfig,
   TrendingFile,
 } from '@recsys/shared'
-import { coOccurrence, histories, neighbors } from './co-occurrence'
+import { coOccurrence, histories, lastTouched, neighbors } from './co-occurrence'
 import type { Dataset } from './dataset'
 import { byScore, decayedCounts, topScored, type Scored } from './popularity'
 
@@ -123,8 +123,9 @@ export function simpleArtifacts(
   const clusterLists = new Map(
     clusters.map((c) => [c, decayed(POPULAR_HALF_LIFE_DAYS, (u) => clusterOf.get(u) === c)]),
   )
-  const history = histories(interactions)
-  const near = neighbors(coOccurrence(history), { k: slateSize, keep: available })
+  const at = lastTouched(interactions)
+  const history = histories(at)
+  const near = neighbors(coOccurrence(history, { at }), { k: slateSize, keep: available })
 
   /** Co-occurrence with the user's recent items blended with their cluster's list, minus what they consumed. */
   const userEntries = (user: string, cluster: number): SlateEntry[] => {
