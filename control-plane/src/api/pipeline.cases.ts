@@ -221,6 +221,14 @@ export function pipelineCases(
       /^CHAMPION_REGRESSION: refused: challenger ranker NDCG@10 0\.\d{4} vs live release/,
     )
     expect(refused.json.error.details[0]).toMatchObject({ check: 'champion_regression' })
+    // The refused run registered its model: publishing it from the registry meets the same gate.
+    const fromRegistry = await call(op, 'POST', `/v1/tenants/${gate}/releases`, {
+      reason: 'by hand',
+    })
+    expect(fromRegistry.status, fromRegistry.text).toBe(409)
+    expect(fromRegistry.json.error.message).toMatch(
+      /^CHAMPION_REGRESSION: refused: challenger ranker/,
+    )
     const noReason = await call(op, 'POST', url('run'), { ...weak, publish: true, force: true })
     expect(noReason.status).toBe(400)
     expect(noReason.json.error.message).toMatch(/force needs a reason/)
@@ -236,7 +244,7 @@ export function pipelineCases(
     const audit = await call(op, 'GET', `/v1/audit?tenant=${gate}&action=release.champion_override`)
     expect(audit.json.entries).toHaveLength(1)
     expect(audit.json.entries[0]).toMatchObject({
-      reason: 'accepted drop',
+      reason: 'pipeline: accepted drop',
       target: forced.json.published.release,
       before: {
         release: published.json.published.release,

@@ -12,6 +12,7 @@ interface Published {
   dry_run?: boolean
   versions?: Array<{ id: number; kind: string; name: string; sha256: string }>
   folded?: string[]
+  champion?: { note: string } | null
 }
 
 interface Release {
@@ -42,7 +43,10 @@ function describePublish(p: Published): string {
   const folded = p.folded?.length
     ? `\ntombstones folded into the denylist: ${p.folded.join(', ')}`
     : ''
-  return `${head}\n${versionsTable(p.versions ?? [])}${folded}`
+  const champion = p.champion
+    ? `\nchampion gate: ${p.champion.note}`
+    : '\nchampion gate: the model recorded no offline evaluation (not compared)'
+  return `${head}\n${versionsTable(p.versions ?? [])}${folded}${champion}`
 }
 
 /** `recsys release publish|rollback|list|show`. */
@@ -70,6 +74,10 @@ export function releaseCommands(program: Command) {
       collect,
     )
     .option('--dry-run', 'run every gate and show what would be published; write nothing')
+    .option(
+      '--force',
+      "publish even when the model's NDCG@10 is more than 2 % below the live release's (audited with --reason)",
+    )
     .action(
       act<{
         tenant: string
@@ -77,13 +85,20 @@ export function releaseCommands(program: Command) {
         release?: string
         version?: string[]
         dryRun?: boolean
+        force?: boolean
       }>(async (ctx, o) => {
         const progress = ctx.step(
           `${o.dryRun ? 'checking' : 'publishing'} a release for ${o.tenant} …`,
         )
         const r = await ctx.api.stream<Published>(
           releasesPath(o.tenant),
-          { release: o.release, versions: o.version, dry_run: Boolean(o.dryRun), reason: o.reason },
+          {
+            release: o.release,
+            versions: o.version,
+            dry_run: Boolean(o.dryRun),
+            force: Boolean(o.force),
+            reason: o.reason,
+          },
           progress,
         )
         ctx.out(r, () => describePublish(r))

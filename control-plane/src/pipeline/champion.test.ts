@@ -184,7 +184,7 @@ describe('the champion gate in runPipeline (PGlite in memory, blobs in a temp di
     expect(rows[0]).toMatchObject({
       actor: actor.id,
       target: r.value.published!.release,
-      reason: 'new catalog, accepted drop',
+      reason: 'pipeline: new catalog, accepted drop',
       before: { ndcg_at_10: r.value.champion.champion!.ndcg_at_10 },
       after: {
         release: r.value.published!.release,

@@ -7,7 +7,13 @@ import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
 import { byScore, type Scored } from './popularity'
 import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from './ranker'
 import { rankerArtifacts } from './ranker-artifacts'
-import { historySplit, rankerExamples, userCandidates, type ExampleOptions } from './ranker-data'
+import {
+  historySplit,
+  kthLargest,
+  rankerExamples,
+  userCandidates,
+  type ExampleOptions,
+} from './ranker-data'
 import type { Split } from './split'
 
 /** The models the offline evaluation compares. */
@@ -27,6 +33,8 @@ export interface EvalOptions {
    * dataset's evaluation stays minutes, not hours, and the same data gives the same sample.
    */
   maxUsers?: number
+  /** ALS already trained on the split's train side with `als` (the pipeline trains it once for every use). */
+  alsModel?: AlsModel
   /** The trained ranker: its examples (candidate budget, negatives, …) and training options. */
   ranker?: { examples?: ExampleOptions; fit?: Partial<FitOptions> }
 }
@@ -119,7 +127,7 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
   )
 
   let als: AlsModel | undefined
-  const alsModel = () => (als ??= trainAls(split.train, options.als))
+  const alsModel = () => (als ??= options.alsModel ?? trainAls(split.train, options.als))
   /** Each model's list maker; undefined where the train side is too small to train it (left out of the report). */
   const rankers: Record<EvalModel, () => ((user: string) => string[]) | undefined> = {
     popularity: () => (u) => topK(popular, trainItems.get(u)!, K),
@@ -143,11 +151,18 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
       const model = alsModel()
       return (u) => {
         const s = alsScores(model, u)!
-        return topK(
-          model.items.map((item_id, i) => ({ item_id, score: s[i]! })),
-          trainItems.get(u)!,
-          K,
-        )
+        const mine = trainItems.get(u)!
+        for (const id of mine) {
+          const i = model.itemIndex.get(id)
+          if (i !== undefined) s[i] = -Infinity
+        }
+        // Only items at or above the K-th best score can make the list (one linear select, no object per item).
+        const bound = kthLargest(Float64Array.from(s), Math.min(K, s.length))
+        const best: Scored[] = []
+        s.forEach((score, i) => {
+          if (score >= bound && score > -Infinity) best.push({ item_id: model.items[i]!, score })
+        })
+        return topK(best, mine, K)
       }
     },
     ranker: () => {

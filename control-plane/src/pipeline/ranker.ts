@@ -13,7 +13,9 @@ import {
   type RankerArtifacts,
 } from './ranker-artifacts'
 import {
+  evenSample,
   labelSets,
+  MAX_TRAINING_USERS,
   nearestScored,
   rankerExamples,
   requestOf,
@@ -68,6 +70,8 @@ export function trainRanker(
 }
 
 export interface EdgeTrainingOptions extends CandidateOptions {
+  /** Users sampled for rows (`MAX_TRAINING_USERS`). */
+  maxUsers?: number
   /** Length of the cached slate the edge re-scores. */
   slateSize?: number
   fit?: Partial<FitOptions>
@@ -77,10 +81,14 @@ export interface EdgeTrainingOptions extends CandidateOptions {
 export function edgeExamples(
   a: RankerArtifacts,
   labels: readonly Interaction[],
-  { slateSize = RANKER_DEFAULTS.edgeSlate, ...requestOptions }: EdgeTrainingOptions = {},
+  {
+    slateSize = RANKER_DEFAULTS.edgeSlate,
+    maxUsers = MAX_TRAINING_USERS,
+    ...requestOptions
+  }: EdgeTrainingOptions = {},
 ) {
   const wanted = labelSets(a, labels)
-  const users = [...wanted.keys()].sort()
+  const users = evenSample([...wanted.keys()].sort(), maxUsers)
   const features: Float32Array[] = []
   const ys: number[] = []
   const groups: number[] = []

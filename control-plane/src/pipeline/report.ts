@@ -2,6 +2,7 @@ import type { Dataset } from './dataset'
 import { evaluate, type EvalOptions, type EvalReport, type ModelReport } from './evaluate'
 import { aggregateInteractions } from './aggregate'
 import { ALS_PARAMS } from './als'
+import type { Split } from './split'
 
 /** The model every other one is compared with. */
 export const BASELINE = 'popularity'
@@ -155,10 +156,12 @@ export async function evaluationReport(
   data: Dataset,
   meta: { tenant: string; name: string; seed: number | null },
   options: EvalOptions = EVAL_OPTIONS,
+  /** The {@link EVAL_SPLIT} of `data.interactions`, when the caller already made it. */
+  given?: Split,
 ): Promise<EvaluationReport> {
-  const { split } = await aggregateInteractions(data.interactions, {
-    split: { leaveLastN: EVAL_SPLIT.n },
-  })
+  const split =
+    given ??
+    (await aggregateInteractions(data.interactions, { split: { leaveLastN: EVAL_SPLIT.n } })).split
   return buildReport(evaluate(data, split, options), {
     tenant: meta.tenant,
     dataset: { name: meta.name, seed: meta.seed, interactions: data.interactions.length },

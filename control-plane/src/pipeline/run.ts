@@ -9,7 +9,6 @@ import { loadTenantConfig } from '../tenants/service'
 import { listTombstones } from '../tombstones/service'
 import { publishFromRegistry, type ReleaseDeps } from '../release/service'
 import {
-  auditOverride,
   championRefusal,
   decide,
   liveChampion,
@@ -17,6 +16,7 @@ import {
   type ChampionDecision,
 } from './champion'
 import type { Dataset } from './dataset'
+import { aggregateInteractions } from './aggregate'
 import { ALS_PARAMS, trainAls } from './als'
 import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
@@ -143,10 +143,18 @@ export async function runPipeline(
     'evaluate',
     `evaluating on the held-out split (each user's last ${EVAL_SPLIT.n} items)`,
   )
+  // DuckDB de-duplicates and splits (aggregate.ts); ALS on the train side is trained once, for the evaluation and
+  // as the history of the ranker's examples (the same leave-last-5 split).
+  const { split } = await aggregateInteractions(interactions, {
+    split: { leaveLastN: EVAL_SPLIT.n },
+  })
+  say(`  ${split.train.length} train and ${split.test.length} held-out (user, item) pairs`)
+  const trainSideAls = trainAls(split.train, { ...ALS_PARAMS, seed })
   const evaluation = await evaluationReport(
     { ...servable, interactions },
     { tenant: input.tenant, name: datasetName, seed: input.dataset === 'synthetic' ? seed : null },
-    { als: { ...ALS_PARAMS, seed } },
+    { als: { ...ALS_PARAMS, seed }, alsModel: trainSideAls },
+    split,
   )
   for (const [model, m] of Object.entries(evaluation.models))
     say(
@@ -168,7 +176,14 @@ export async function runPipeline(
   await step('ranker', 'training the ranker and the edge model on point-in-time examples')
   const trained = await releaseModels(
     { ...servable, interactions },
-    { seed, dims: ALS_PARAMS.factors, say },
+    {
+      seed,
+      dims: ALS_PARAMS.factors,
+      labelsPerUser: EVAL_SPLIT.n,
+      split,
+      alsModel: trainSideAls,
+      say,
+    },
   )
   if (!trained.ok) return err(trained.error)
   const { ranker, edgeModel } = trained.value
@@ -304,28 +319,24 @@ export async function runPipeline(
     })
   }
   if (input.publish) {
+    // Refused before anything is written; the publish itself runs the same gate on the registered model.
     const gate = report.champion
-    say(`champion vs challenger: ${gate.note}`)
-    if (!gate.allowed) return err(championRefusal(gate))
+    if (!gate.allowed) {
+      say(`champion vs challenger: ${gate.note}`)
+      return err(championRefusal(gate))
+    }
     await step('publish', 'publishing')
+    // The publish runs the same gate on the registered model (and audits a forced one).
     const p = await publishFromRegistry(deps, {
       tenant: input.tenant,
       actor: input.actor,
       reason: `pipeline: ${input.reason}`,
+      force: gate.verdict === 'forced',
       request_id: input.request_id,
     })
     if (!p.ok)
       return err({ code: p.error.code, message: p.error.message, details: p.error.failures })
     report.published = { release: p.value.release, previous: p.value.previous, ms: p.value.ms }
-    if (gate.verdict === 'forced')
-      await auditOverride(db, {
-        tenant: input.tenant,
-        release: p.value.release,
-        decision: gate,
-        actor: input.actor,
-        reason: input.reason,
-        request_id: input.request_id,
-      })
   }
   steps.push({ step: current.step, ms: Math.round(performance.now() - current.at) })
   report.steps = steps

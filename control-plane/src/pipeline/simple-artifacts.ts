@@ -138,7 +138,7 @@ export function simpleArtifacts(
           item_id: s.item_id,
           score: round(s.score),
           source: userSlateSource,
-          reason: 'matches_your_taste',
+          reason: 'for_you',
         }))
     const consumed = history.get(user) ?? []
     const cf = new Map<string, number>()

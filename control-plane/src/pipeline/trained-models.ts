@@ -3,7 +3,8 @@ import type { TrainedBundle } from '../model/fit'
 import { checkParity, type ParityCheck } from '../model/parity'
 import type { Dataset } from './dataset'
 import { trainRankerModels, type TrainedRanker } from './ranker'
-import { leaveLastN } from './split'
+import { ALS_PARAMS, type AlsModel } from './als'
+import { leaveLastN, type Split } from './split'
 
 export interface ReleaseModels {
   ranker: TrainedRanker
@@ -19,6 +20,10 @@ export interface ReleaseModelOptions {
   labelsPerUser?: number
   /** Rows of the parity gate, taken from the start of each model's training rows. */
   parityRows?: number
+  /** The labels split (leave-last-`labelsPerUser` of the catalog's interactions), when the caller made it. */
+  split?: Split
+  /** ALS already trained on `split.train` with the pipeline's settings (trained here otherwise). */
+  alsModel?: AlsModel
   say?: (msg: string) => void
 }
 
@@ -35,6 +40,8 @@ export async function releaseModels(
     dims = 32,
     labelsPerUser = 5,
     parityRows = 1024,
+    split,
+    alsModel,
     say = () => undefined,
   }: ReleaseModelOptions = {},
 ): Promise<
@@ -42,10 +49,11 @@ export async function releaseModels(
 > {
   const catalog = new Set(data.items.map((it) => it.item_id))
   const interactions = data.interactions.filter((x) => catalog.has(x.item_id))
-  const als = { factors: dims, seed }
+  const als = { ...ALS_PARAMS, factors: dims, seed }
   say(`training the ranker and edge model (labels: each user's last ${labelsPerUser})`)
-  const trained = trainRankerModels(data.items, leaveLastN(interactions, { n: labelsPerUser }), {
-    artifacts: { als },
+  const history = split ?? leaveLastN(interactions, { n: labelsPerUser })
+  const trained = trainRankerModels(data.items, history, {
+    artifacts: alsModel ? { alsModel } : { als },
     examples: { seed },
     fit: { seed },
   })

@@ -15,6 +15,14 @@ import type { EdgeStoreWriter } from '../publish/edge-store'
 import { publishRelease, type Published } from '../publish/publish'
 import type { ScorerStoreWriter } from '../publish/scorer-store'
 import type { GateFailure } from '../registry/gate-failure'
+import {
+  auditOverride,
+  championRefusal,
+  decide,
+  liveChampion,
+  RecordedEvaluation,
+  type ChampionDecision,
+} from '../pipeline/champion'
 import { assembleRelease, type AssembleDeps, type AssembleInput } from './assemble'
 
 export interface ReleaseDeps extends AssembleDeps {
@@ -24,24 +32,33 @@ export interface ReleaseDeps extends AssembleDeps {
 }
 
 export type PublishFromRegistryError = {
-  code: 'BAD_REQUEST' | 'NOT_FOUND' | 'GATE_FAILED' | 'CONFLICT'
+  code: 'BAD_REQUEST' | 'NOT_FOUND' | 'GATE_FAILED' | 'CONFLICT' | 'CHAMPION_REGRESSION'
   message: string
   failures?: GateFailure[]
 }
 
 /**
- * Assembles a release from the registry (every gate) and publishes it atomically. `dry_run` stops after the
- * gates and returns what would be published.
+ * Assembles a release from the registry (every gate), runs the champion gate, and publishes it atomically.
+ * `dry_run` stops after the gates and returns what would be published.
+ * @note Champion vs challenger: when the release's `model` recorded an offline evaluation, its NDCG@10 more than
+ * 2 % below the live release's is refused unless `force` (the override is audited); a model without one (registered
+ * by hand) is published without comparison, and the decision says so.
  */
 export async function publishFromRegistry(
   deps: ReleaseDeps,
-  input: AssembleInput & { reason: string; dry_run?: boolean; request_id?: string },
+  input: AssembleInput & {
+    reason: string
+    dry_run?: boolean
+    force?: boolean
+    request_id?: string
+  },
 ): Promise<
   Result<
     Published & {
       dry_run: boolean
       versions: Array<{ id: number; kind: string; name: string; sha256: string }>
       folded: string[]
+      champion: ChampionDecision | null
     },
     PublishFromRegistryError
   >
@@ -49,6 +66,18 @@ export async function publishFromRegistry(
   const t0 = performance.now()
   const a = await assembleRelease(deps, input)
   if (!a.ok) return err(a.error)
+  const model = a.value.versions.find((v) => v.kind === 'model')
+  const recorded = RecordedEvaluation.safeParse(
+    (model?.metadata as { evaluation?: unknown } | null)?.evaluation,
+  )
+  const champion = recorded.success
+    ? decide(recorded.data, await liveChampion(deps.db, input.tenant), { force: input.force })
+    : null
+  if (champion) deps.progress?.(`champion vs challenger: ${champion.note}`)
+  if (champion && !champion.allowed) {
+    const refusal = championRefusal(champion)
+    return err({ code: 'CHAMPION_REGRESSION', message: refusal.message, failures: refusal.details })
+  }
   const summary = {
     versions: a.value.versions.map((v) => ({
       id: v.id,
@@ -66,6 +95,7 @@ export async function publishFromRegistry(
       blobs: 0,
       ms: Math.round(performance.now() - t0),
       dry_run: true,
+      champion,
       ...summary,
     })
   const p = await publishRelease(deps, {
@@ -88,7 +118,22 @@ export async function publishFromRegistry(
             : 'BAD_REQUEST',
       message: p.error.message,
     })
-  return ok({ ...p.value, ms: Math.round(performance.now() - t0), dry_run: false, ...summary })
+  if (champion?.verdict === 'forced')
+    await auditOverride(deps.db, {
+      tenant: input.tenant,
+      release: p.value.release,
+      decision: champion,
+      actor: input.actor,
+      reason: input.reason,
+      request_id: input.request_id,
+    })
+  return ok({
+    ...p.value,
+    ms: Math.round(performance.now() - t0),
+    dry_run: false,
+    champion,
+    ...summary,
+  })
 }
 
 /** A tenant's releases (newest first), the live one, and the pointer history. */

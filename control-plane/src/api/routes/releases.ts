@@ -19,7 +19,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
       path: '/v1/tenants/{tenant}/releases',
       tags: ['releases'],
       summary:
-        'Assemble a release from the registry (every gate), then publish it atomically. Accept: application/x-ndjson streams progress.',
+        'Assemble a release from the registry (every gate, then champion vs challenger), then publish it atomically. Accept: application/x-ndjson streams progress.',
       security,
       middleware: [requires('release.publish')] as const,
       request: {
@@ -32,6 +32,12 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
               .object({ min: z.number().int().min(0), max: z.number().int().min(1) })
               .optional(),
             dry_run: z.boolean().default(false),
+            force: z
+              .boolean()
+              .default(false)
+              .describe(
+                "publish even when the model's recorded NDCG@10 is more than 2 % below the live release's; audited",
+              ),
             reason: z.string().min(1),
           }),
         ),
