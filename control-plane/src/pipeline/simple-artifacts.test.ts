@@ -254,7 +254,6 @@ describe('simpleArtifacts on the demo dataset', () => {
     expect(serialise(demo(7))).toBe(a)
     expect(serialise(demo(8))).not.toBe(a)
   })
-
 })
 
 describe('toNdjson', () => {
