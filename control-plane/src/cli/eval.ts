@@ -3,7 +3,13 @@ import type { ChampionDecision } from '../pipeline/champion'
 import type { EvaluationReport } from '../pipeline/report'
 import { act } from './context'
 import { table } from './format'
-import { datasetOption, examples, int, tenantOption } from './options'
+import {
+  addDatasetOptions,
+  datasetBody,
+  examples,
+  tenantOption,
+  type DatasetOptions,
+} from './options'
 import { defaultReportDir, writeReportFiles } from './report-files'
 
 const METRIC_COLUMNS = [
@@ -78,30 +84,21 @@ interface EvalResult {
 
 /** `recsys eval`: the offline evaluation and the gate's verdict, without registering anything. */
 export function evalCommand(program: Command) {
-  const cmd = program
-    .command('eval')
-    .description(
-      'Evaluate the pipeline offline on a held-out split, every model against popularity, and say what a publish would decide',
-    )
-    .addOption(tenantOption())
-    .addOption(datasetOption())
-    .option('--seed <n>', 'random seed of the synthetic dataset', int)
-    .option('--items <n>', 'items in the synthetic dataset', int)
-    .option('--users <n>', 'users in the synthetic dataset', int)
+  const cmd = addDatasetOptions(
+    program
+      .command('eval')
+      .description(
+        'Evaluate the pipeline offline on a held-out split, every model against popularity, and say what a publish would decide',
+      )
+      .addOption(tenantOption()),
+  )
     .option('--out <dir>', 'also write report.json and report.html there')
     .action(
-      act<{
-        tenant: string
-        dataset: string
-        seed?: number
-        items?: number
-        users?: number
-        out?: string
-      }>(async (ctx, o) => {
+      act<DatasetOptions & { tenant: string; out?: string }>(async (ctx, o) => {
         const progress = ctx.step(`evaluating for ${o.tenant} on ${o.dataset} …`)
         const r = await ctx.api.stream<EvalResult>(
           `/v1/tenants/${encodeURIComponent(o.tenant)}/pipeline/eval`,
-          { dataset: o.dataset, seed: o.seed, items: o.items, users: o.users },
+          datasetBody(o),
           progress,
         )
         const files = o.out ? await writeReportFiles(o.out, r.evaluation, r.champion) : undefined

@@ -47,3 +47,31 @@ export const datasetOption = () =>
       throw new InvalidArgumentError('expected synthetic, movielens:<dir> or log:<dir>')
     })
     .default('synthetic')
+
+/** What `--dataset` and its synthetic knobs parse to, and the request body fields they become. */
+export interface DatasetOptions {
+  dataset: string
+  seed?: number
+  items?: number
+  users?: number
+  interactionsPerUser?: number
+}
+
+/** `--dataset` and the synthetic dataset's knobs, on `pipeline run` and `eval` alike. */
+export function addDatasetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(datasetOption())
+    .option('--seed <n>', 'random seed of the synthetic dataset', int)
+    .option('--items <n>', 'items in the synthetic dataset', int)
+    .option('--users <n>', 'users in the synthetic dataset', int)
+    .option('--interactions-per-user <n>', 'mean interactions per user (synthetic)', int)
+}
+
+/** The pipeline API's dataset fields from {@link addDatasetOptions}' options. */
+export const datasetBody = (o: DatasetOptions) => ({
+  dataset: o.dataset,
+  seed: o.seed,
+  items: o.items,
+  users: o.users,
+  interactions_per_user: o.interactionsPerUser,
+})

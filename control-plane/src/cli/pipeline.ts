@@ -4,7 +4,14 @@ import type { EvaluationReport } from '../pipeline/report'
 import { act } from './context'
 import { championLines, datasetLine, modelsTable } from './eval'
 import { bytes, short, table } from './format'
-import { datasetOption, examples, int, reasonOption, tenantOption } from './options'
+import {
+  addDatasetOptions,
+  datasetBody,
+  examples,
+  reasonOption,
+  tenantOption,
+  type DatasetOptions,
+} from './options'
 import { defaultReportDir, writeReportFiles } from './report-files'
 
 interface Report {
@@ -51,17 +58,14 @@ export function pipelineCommands(program: Command) {
     'recsys pipeline run --tenant acme --publish --force --reason "new catalog, NDCG drop accepted"',
   ])
 
-  pipeline
-    .command('run')
-    .description(
-      'Build the catalog and artifacts from a dataset, evaluate offline, register, and publish with --publish',
-    )
-    .addOption(tenantOption())
-    .addOption(datasetOption())
-    .option('--seed <n>', 'random seed of the synthetic dataset', int)
-    .option('--items <n>', 'items in the synthetic dataset', int)
-    .option('--users <n>', 'users in the synthetic dataset', int)
-    .option('--interactions-per-user <n>', 'mean interactions per user (synthetic)', int)
+  addDatasetOptions(
+    pipeline
+      .command('run')
+      .description(
+        'Build the catalog and artifacts from a dataset, evaluate offline, register, and publish with --publish',
+      )
+      .addOption(tenantOption()),
+  )
     .option('--publish', 'publish a release from the new artifacts (the champion gate runs first)')
     .option(
       '--force',
@@ -79,27 +83,20 @@ export function pipelineCommands(program: Command) {
         })
     })
     .action(
-      act<{
-        tenant: string
-        dataset: string
-        seed?: number
-        items?: number
-        users?: number
-        interactionsPerUser?: number
-        publish?: boolean
-        force?: boolean
-        reportDir?: string
-        reason?: string
-      }>(async (ctx, o) => {
+      act<
+        DatasetOptions & {
+          tenant: string
+          publish?: boolean
+          force?: boolean
+          reportDir?: string
+          reason?: string
+        }
+      >(async (ctx, o) => {
         const progress = ctx.step(`running the pipeline for ${o.tenant} on ${o.dataset} …`)
         const r = await ctx.api.stream<Report>(
           `/v1/tenants/${encodeURIComponent(o.tenant)}/pipeline/run`,
           {
-            dataset: o.dataset,
-            seed: o.seed,
-            items: o.items,
-            users: o.users,
-            interactions_per_user: o.interactionsPerUser,
+            ...datasetBody(o),
             publish: Boolean(o.publish),
             force: Boolean(o.force),
             reason: o.reason,
