@@ -106,218 +106,234 @@ export async function runPipeline(
   const config = await loadTenantConfig(db, input.tenant)
   if (!config.ok) return config
 
-  const seed = input.seed ?? 42
-  const loaded = await loadDataset(input, seed, say, db)
-  if (!loaded.ok) return loaded
-  const { data, name: datasetName, now } = loaded.value
-  say(
-    `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
-  )
-  await step('catalog', 'importing the catalog')
-  // A log dataset's items come from the catalog: importing them back would only bump its rows.
-  const imported = loaded.value.fromCatalog
-    ? ok(undefined)
-    : await importCatalog(
-        db,
-        {
-          tenant: input.tenant,
-          items: data.items.map((it) => ({ ...it, published_at: it.published_at })),
-          actor: input.actor,
-          reason: `pipeline: ${input.reason}`,
-        },
-        (done, total) => say(`  catalog ${done}/${total}`),
-      )
-  if (!imported.ok) return err(imported.error)
-
-  const tombstoned = new Set((await listTombstones(deps, input.tenant)).map((t) => t.item_id))
-  const servable: Dataset = {
-    ...data,
-    items: data.items.map((it) => (tombstoned.has(it.item_id) ? { ...it, available: false } : it)),
-  }
-  // Only catalog items count: interactions with unknown items are dropped before anything learns from them.
-  const known = new Set(servable.items.map((it) => it.item_id))
-  const interactions = servable.interactions.filter((x) => known.has(x.item_id))
-  const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
-
-  await step(
-    'evaluate',
-    `evaluating on the held-out split (each user's last ${EVAL_SPLIT.n} items)`,
-  )
-  // DuckDB de-duplicates and splits (aggregate.ts); ALS on the train side is trained once, for the evaluation and
-  // as the history of the ranker's examples (the same leave-last-5 split).
-  const { split } = await aggregateInteractions(interactions, {
-    split: { leaveLastN: EVAL_SPLIT.n },
-  })
-  say(`  ${split.train.length} train and ${split.test.length} held-out (user, item) pairs`)
-  const trainSideAls = trainAls(split.train, { ...ALS_PARAMS, seed })
-  const evaluation = await evaluationReport(
-    { ...servable, interactions },
-    { tenant: input.tenant, name: datasetName, seed: input.dataset === 'synthetic' ? seed : null },
-    { als: { ...ALS_PARAMS, seed }, alsModel: trainSideAls },
-    split,
-  )
-  for (const [model, m] of Object.entries(evaluation.models))
+  // Everything up to registration runs in its own function: its datasets, models, slates and artifact bytes (GBs
+  // for a large tenant) are garbage before the publish parses the registered artifacts again.
+  const build = async (): Promise<
+    Result<PipelineReport, { code: string; message: string; details?: unknown }>
+  > => {
+    const seed = input.seed ?? 42
+    const loaded = await loadDataset(input, seed, say, db)
+    if (!loaded.ok) return loaded
+    const { data, name: datasetName, now } = loaded.value
     say(
-      `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
+      `dataset: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
     )
-  say(`  served: ${evaluation.served_model}; user slates: ${evaluation.slate_model ?? 'als'}`)
-  const recorded = recordEvaluation(evaluation)
+    await step('catalog', 'importing the catalog')
+    // A log dataset's items come from the catalog: importing them back would only bump its rows.
+    const imported = loaded.value.fromCatalog
+      ? ok(undefined)
+      : await importCatalog(
+          db,
+          {
+            tenant: input.tenant,
+            items: data.items.map((it) => ({ ...it, published_at: it.published_at })),
+            actor: input.actor,
+            reason: `pipeline: ${input.reason}`,
+          },
+          (done, total) => say(`  catalog ${done}/${total}`),
+        )
+    if (!imported.ok) return err(imported.error)
 
-  await step(
-    'als',
-    `training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`,
-  )
-  const als = trainAls(interactions, {
-    ...ALS_PARAMS,
-    seed,
-    onIteration: (i, loss) =>
-      say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
-  })
-  await step('ranker', 'training the ranker and the edge model on point-in-time examples')
-  const trained = await releaseModels(
-    { ...servable, interactions },
-    {
-      seed,
-      dims: ALS_PARAMS.factors,
-      labelsPerUser: EVAL_SPLIT.n,
-      split,
-      alsModel: trainSideAls,
-      say,
-    },
-  )
-  if (!trained.ok) return err(trained.error)
-  const { ranker, edgeModel } = trained.value
-  const { parity } = trained.value
-  say(
-    `  onnxruntime vs TypeScript forward: ranker max |Δ| ${parity.ranker.max_diff.toExponential(1)} over ${parity.ranker.rows} rows, edge model ${parity.edge_model.max_diff.toExponential(1)}`,
-  )
-
-  // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
-  let userSlates: ReturnType<typeof mfUserSlates> | undefined
-  if (evaluation.slate_model !== 'item2item') {
-    const consumed = new Map<string, Set<string>>()
-    for (const x of interactions) {
-      const mine = consumed.get(x.user_id) ?? new Set<string>()
-      consumed.set(x.user_id, mine)
-      mine.add(x.item_id)
+    const tombstoned = new Set((await listTombstones(deps, input.tenant)).map((t) => t.item_id))
+    const servable: Dataset = {
+      ...data,
+      items: data.items.map((it) =>
+        tombstoned.has(it.item_id) ? { ...it, available: false } : it,
+      ),
     }
-    await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
-    userSlates = mfUserSlates(
-      als,
-      { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
-      (done, total) => say(`  user slates ${done}/${total}`),
+    // Only catalog items count: interactions with unknown items are dropped before anything learns from them.
+    const known = new Set(servable.items.map((it) => it.item_id))
+    const interactions = servable.interactions.filter((x) => known.has(x.item_id))
+    const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
+
+    await step(
+      'evaluate',
+      `evaluating on the held-out split (each user's last ${EVAL_SPLIT.n} items)`,
     )
-  }
-  await step(
-    'lists',
-    userSlates
-      ? 'computing lists (popular, segments, neighbours, trending) and anchored slates'
-      : 'computing lists and item-to-item user and anchored slates (item-to-item beat MF offline)',
-  )
-  const files = simpleArtifacts(servable, {
-    surfaces: config.value.surfaces,
-    now,
-    version: `${datasetName}-${seed}`,
-    userSlates,
-    userSlateSize: USER_SLATE_SIZE,
-  })
-  await step('index', 'building the HNSW index over the item embeddings')
-  const index = await buildIndexBundle(
-    mfEmbeddings(
-      als,
-      servable.items.map((it) => it.item_id),
-    ),
-  )
-  say(`  index recall@10 against exact search: ${index.recall_at_10.toFixed(4)}`)
-  if (index.recall_at_10 < MIN_INDEX_RECALL)
-    return err({
-      code: 'GATE_FAILED',
-      message: `the HNSW index finds ${index.recall_at_10.toFixed(4)} of the exact top 10, below ${MIN_INDEX_RECALL}`,
-      details: { gate: 'index_recall', recall_at_10: index.recall_at_10, min: MIN_INDEX_RECALL },
+    // DuckDB de-duplicates and splits (aggregate.ts); ALS on the train side is trained once, for the evaluation and
+    // as the history of the ranker's examples (the same leave-last-5 split).
+    const { split } = await aggregateInteractions(interactions, {
+      split: { leaveLastN: EVAL_SPLIT.n },
     })
-  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
-  const outputs: Array<{
-    kind: ArtifactKind
-    name: string
-    bytes: Uint8Array
-    metadata?: Record<string, unknown>
-  }> = [
-    { kind: 'rules', name: 'rules', bytes: json(files.rules) },
-    { kind: 'denylist', name: 'pipeline', bytes: json(files.denylist) },
-    { kind: 'fallback', name: 'popular', bytes: json(files.fallback) },
-    { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
-    { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
-    { kind: 'trending', name: 'trending', bytes: json(files.trending) },
-    {
-      kind: 'index',
-      name: 'items',
-      bytes: index.bytes,
-      metadata: {
-        ...index.metadata,
-        recall_at_10: index.recall_at_10,
-        lineage: { als: { ...ALS_PARAMS, seed }, hnsw: DEFAULT_HNSW },
+    say(`  ${split.train.length} train and ${split.test.length} held-out (user, item) pairs`)
+    const trainSideAls = trainAls(split.train, { ...ALS_PARAMS, seed })
+    const evaluation = await evaluationReport(
+      { ...servable, interactions },
+      {
+        tenant: input.tenant,
+        name: datasetName,
+        seed: input.dataset === 'synthetic' ? seed : null,
       },
-    },
-    { kind: 'model', name: 'ranker', bytes: ranker.onnx, metadata: ranker.metadata },
-    {
-      kind: 'edge_model',
-      name: 'edge-ranker',
-      bytes: edgeModel.onnx,
-      metadata: edgeModel.metadata,
-    },
-  ]
-  const report: PipelineReport = {
-    tenant: input.tenant,
-    dataset: {
-      name: datasetName,
+      { als: { ...ALS_PARAMS, seed }, alsModel: trainSideAls },
+      split,
+    )
+    for (const [model, m] of Object.entries(evaluation.models))
+      say(
+        `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
+      )
+    say(`  served: ${evaluation.served_model}; user slates: ${evaluation.slate_model ?? 'als'}`)
+    const recorded = recordEvaluation(evaluation)
+
+    await step(
+      'als',
+      `training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`,
+    )
+    const als = trainAls(interactions, {
+      ...ALS_PARAMS,
       seed,
-      items: data.items.length,
-      users: data.users.length,
-      interactions: data.interactions.length,
-    },
-    evaluation,
-    artifacts: [],
-    steps: [],
-    champion: decide(recorded, await liveChampion(db, input.tenant), { force: input.force }),
-    ms: 0,
-  }
-  await step('register', `registering ${outputs.length} artifacts`)
-  for (const o of outputs) {
-    say(`  registering ${o.kind}/${o.name} (${(o.bytes.byteLength / 1024).toFixed(0)} KiB)`)
-    const r = await registerArtifact(deps, {
-      tenant: input.tenant,
-      kind: o.kind,
-      name: o.name,
-      bytes: o.bytes,
-      metadata: {
-        ...o.metadata,
-        ...(o.kind === 'model' ? { evaluation: recorded } : {}),
-        lineage: {
-          dataset: datasetName,
-          interactions: interactions.length,
-          seed,
-          code: PIPELINE_CODE,
-          ...(o.metadata?.lineage as object | undefined),
+      onIteration: (i, loss) =>
+        say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
+    })
+    await step('ranker', 'training the ranker and the edge model on point-in-time examples')
+    const trained = await releaseModels(
+      { ...servable, interactions },
+      {
+        seed,
+        dims: ALS_PARAMS.factors,
+        labelsPerUser: EVAL_SPLIT.n,
+        split,
+        alsModel: trainSideAls,
+        say,
+      },
+    )
+    if (!trained.ok) return err(trained.error)
+    const { ranker, edgeModel } = trained.value
+    const { parity } = trained.value
+    say(
+      `  onnxruntime vs TypeScript forward: ranker max |Δ| ${parity.ranker.max_diff.toExponential(1)} over ${parity.ranker.rows} rows, edge model ${parity.edge_model.max_diff.toExponential(1)}`,
+    )
+
+    // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
+    let userSlates: ReturnType<typeof mfUserSlates> | undefined
+    if (evaluation.slate_model !== 'item2item') {
+      const consumed = new Map<string, Set<string>>()
+      for (const x of interactions) {
+        const mine = consumed.get(x.user_id) ?? new Set<string>()
+        consumed.set(x.user_id, mine)
+        mine.add(x.item_id)
+      }
+      await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
+      userSlates = mfUserSlates(
+        als,
+        { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
+        (done, total) => say(`  user slates ${done}/${total}`),
+      )
+    }
+    await step(
+      'lists',
+      userSlates
+        ? 'computing lists (popular, segments, neighbours, trending) and anchored slates'
+        : 'computing lists and item-to-item user and anchored slates (item-to-item beat MF offline)',
+    )
+    const files = simpleArtifacts(servable, {
+      surfaces: config.value.surfaces,
+      now,
+      version: `${datasetName}-${seed}`,
+      userSlates,
+      userSlateSize: USER_SLATE_SIZE,
+    })
+    await step('index', 'building the HNSW index over the item embeddings')
+    const index = await buildIndexBundle(
+      mfEmbeddings(
+        als,
+        servable.items.map((it) => it.item_id),
+      ),
+    )
+    say(`  index recall@10 against exact search: ${index.recall_at_10.toFixed(4)}`)
+    if (index.recall_at_10 < MIN_INDEX_RECALL)
+      return err({
+        code: 'GATE_FAILED',
+        message: `the HNSW index finds ${index.recall_at_10.toFixed(4)} of the exact top 10, below ${MIN_INDEX_RECALL}`,
+        details: { gate: 'index_recall', recall_at_10: index.recall_at_10, min: MIN_INDEX_RECALL },
+      })
+    const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+    const outputs: Array<{
+      kind: ArtifactKind
+      name: string
+      bytes: Uint8Array
+      metadata?: Record<string, unknown>
+    }> = [
+      { kind: 'rules', name: 'rules', bytes: json(files.rules) },
+      { kind: 'denylist', name: 'pipeline', bytes: json(files.denylist) },
+      { kind: 'fallback', name: 'popular', bytes: json(files.fallback) },
+      { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
+      { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
+      { kind: 'trending', name: 'trending', bytes: json(files.trending) },
+      {
+        kind: 'index',
+        name: 'items',
+        bytes: index.bytes,
+        metadata: {
+          ...index.metadata,
+          recall_at_10: index.recall_at_10,
+          lineage: { als: { ...ALS_PARAMS, seed }, hnsw: DEFAULT_HNSW },
         },
       },
-      actor: input.actor,
-      reason: `pipeline: ${input.reason}`,
-      request_id: input.request_id,
-    })
-    if (!r.ok)
-      return err({
-        code: r.error.code,
-        message: r.error.message,
-        details: 'gate' in r.error ? r.error.gate : undefined,
+      { kind: 'model', name: 'ranker', bytes: ranker.onnx, metadata: ranker.metadata },
+      {
+        kind: 'edge_model',
+        name: 'edge-ranker',
+        bytes: edgeModel.onnx,
+        metadata: edgeModel.metadata,
+      },
+    ]
+    const report: PipelineReport = {
+      tenant: input.tenant,
+      dataset: {
+        name: datasetName,
+        seed,
+        items: data.items.length,
+        users: data.users.length,
+        interactions: data.interactions.length,
+      },
+      evaluation,
+      artifacts: [],
+      steps: [],
+      champion: decide(recorded, await liveChampion(db, input.tenant), { force: input.force }),
+      ms: 0,
+    }
+    await step('register', `registering ${outputs.length} artifacts`)
+    for (const o of outputs) {
+      say(`  registering ${o.kind}/${o.name} (${(o.bytes.byteLength / 1024).toFixed(0)} KiB)`)
+      const r = await registerArtifact(deps, {
+        tenant: input.tenant,
+        kind: o.kind,
+        name: o.name,
+        bytes: o.bytes,
+        metadata: {
+          ...o.metadata,
+          ...(o.kind === 'model' ? { evaluation: recorded } : {}),
+          lineage: {
+            dataset: datasetName,
+            interactions: interactions.length,
+            seed,
+            code: PIPELINE_CODE,
+            ...(o.metadata?.lineage as object | undefined),
+          },
+        },
+        actor: input.actor,
+        reason: `pipeline: ${input.reason}`,
+        request_id: input.request_id,
       })
-    report.artifacts.push({
-      kind: o.kind,
-      name: o.name,
-      sha256: r.value.version.sha256,
-      created: r.value.created,
-      bytes: o.bytes.byteLength,
-    })
+      if (!r.ok)
+        return err({
+          code: r.error.code,
+          message: r.error.message,
+          details: 'gate' in r.error ? r.error.gate : undefined,
+        })
+      report.artifacts.push({
+        kind: o.kind,
+        name: o.name,
+        sha256: r.value.version.sha256,
+        created: r.value.created,
+        bytes: o.bytes.byteLength,
+      })
+    }
+    return ok(report)
   }
+  const built = await build()
+  if (!built.ok) return built
+  const report = built.value
   if (input.publish) {
     // Refused before anything is written; the publish itself runs the same gate on the registered model.
     const gate = report.champion
