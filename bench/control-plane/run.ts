@@ -17,10 +17,7 @@ import { Redis } from '@upstash/redis'
 import { encodeSwitch } from '../../control-plane/src/kill-switches/redis-entry'
 import { startControlPlane } from '../../control-plane/src/server'
 import { LocalEdgeStoreWriter } from '../../control-plane/src/publish/local-edge-store'
-import { startGateway } from '../../dev/src/gateway/server'
-import { freePort } from '../../dev/src/net/free-port'
-import { ensureRedis } from '../../dev/src/redis/ensure-redis'
-import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
+import { startLocalEdge } from '../lib/local-edge'
 
 const SLATES = Number(process.env.BENCH_SLATES ?? 100_000)
 const SLATE_SIZE = Number(process.env.BENCH_SLATE_SIZE ?? 20)
@@ -49,30 +46,16 @@ async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'recsys-bench-cp-'))
   const stops: Array<() => Promise<unknown>> = []
   try {
-    const redis = await ensureRedis()
-    stops.push(() => redis.stop())
-    const gateway = await startGateway({ port: 0, redisUrl: redis.url, token: 'bench-token' })
-    stops.push(() => gateway.close())
-    const edgeToken = 'bench-edge-admin'
-    say('starting the edge')
-    const edge = await startWranglerDev({
-      config: path.join(root, 'wrangler.toml'),
-      port: await freePort(),
-      persistTo: path.join(dir, 'wrangler'),
-      readyPath: '/v1/health',
-      vars: {
-        UPSTASH_REDIS_REST_URL: gateway.url,
-        UPSTASH_REDIS_REST_TOKEN: 'bench-token',
-        TRACKING_SECRET: 'bench-tracking-secret-0123456789',
-        EDGE_ADMIN_TOKEN: edgeToken,
-      },
-    })
-    stops.push(() => edge.stop())
+    const local = await startLocalEdge({ persistTo: path.join(dir, 'wrangler'), say })
+    stops.push(() => local.stop())
+    const { gateway } = local
+    const edge = local.edge
+    const edgeToken = local.edge.token
     const cp = await startControlPlane({
       port: 0,
       dataDir: path.join(dir, 'cp'),
-      redis: { url: gateway.url, token: 'bench-token' },
-      edge: { url: edge.url, token: edgeToken },
+      redis: gateway,
+      edge: local.edge,
       reconcileMs: 0,
       log: (l) => {
         if (l.msg === 'error') say(`control plane: ${String(l.stack ?? l.error)}`)

@@ -19,11 +19,9 @@ import { trainAls } from '../../control-plane/src/pipeline/als'
 import { readMovieLensLatest } from '../../control-plane/src/pipeline/movielens'
 import { ALS_PARAMS, SYNTHETIC_START } from '../../control-plane/src/pipeline/run'
 import { syntheticDataset } from '../../control-plane/src/pipeline/synthetic'
-import { startGateway } from '../../dev/src/gateway/server'
 import { freePort } from '../../dev/src/net/free-port'
-import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { startControlPlaneProcess } from '../../dev/src/stack/control-plane'
-import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
+import { startLocalEdge } from '../lib/local-edge'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const DATASETS = (process.env.BENCH_DATASETS ?? 'ml,synthetic').split(',')
@@ -162,25 +160,8 @@ async function main() {
   const stops: Array<() => Promise<unknown>> = []
   const rows: Row[] = []
   try {
-    const redis = await ensureRedis()
-    stops.push(() => redis.stop())
-    const gateway = await startGateway({ port: 0, redisUrl: redis.url, token: 'bench-token' })
-    stops.push(() => gateway.close())
-    const edgeToken = 'bench-edge-admin'
-    say('starting the edge')
-    const edge = await startWranglerDev({
-      config: path.join(root, 'wrangler.toml'),
-      port: await freePort(),
-      persistTo: path.join(dir, 'wrangler'),
-      readyPath: '/v1/health',
-      vars: {
-        UPSTASH_REDIS_REST_URL: gateway.url,
-        UPSTASH_REDIS_REST_TOKEN: 'bench-token',
-        TRACKING_SECRET: 'bench-tracking-secret-0123456789',
-        EDGE_ADMIN_TOKEN: edgeToken,
-      },
-    })
-    stops.push(() => edge.stop())
+    const local = await startLocalEdge({ persistTo: path.join(dir, 'wrangler'), say })
+    stops.push(() => local.stop())
     for (const name of DATASETS) {
       if (name === 'ml' && !existsSync(path.join(ML_DIR, 'ratings.csv'))) {
         say(`skipping ml: ${ML_DIR} has no ratings.csv (set RECSYS_DATASETS_DIR)`)
@@ -190,7 +171,7 @@ async function main() {
       say(`${name}: baseline (read + one ALS training, in this process)`)
       const base = await baseline(name)
       say(`  ${base.toFixed(1)} s`)
-      const r = await runOne(name, { url: edge.url, token: edgeToken }, gateway.url)
+      const r = await runOne(name, local.edge, local.gateway.url)
       const limit = name === 'ml' ? { s: 120, gib: Infinity } : { s: 900, gib: 8 }
       rows.push({
         dataset: name === 'ml' ? 'ml-latest-small' : `synthetic ${ITEMS}/${USERS}`,
