@@ -126,7 +126,7 @@ function slicesTable(r: EvaluationReport): string {
 function decisionBlock(d: ChampionDecision | undefined): string {
   if (!d) return ''
   const cls = d.verdict === 'refused' ? ' refused' : d.verdict === 'forced' ? ' forced' : ''
-  return `<h2>Champion vs challenger</h2><p class="note${cls}"><strong>${esc(d.verdict.replace('_', ' '))}</strong>: ${esc(d.note)}</p>`
+  return `<h2>Champion vs challenger</h2><p class="note${cls}"><strong>${esc(d.verdict.replace('_', ' '))}</strong>: ${esc(d.note.replace(/^(passed|refused): /, ''))}</p>`
 }
 
 /**
