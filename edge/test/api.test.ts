@@ -80,6 +80,15 @@ describe('POST /v1/recommendations', () => {
     }
   })
 
+  it('403 for a key without the recommend permission, on POST and GET', async () => {
+    const eventsOnly = await createKey(tenant, ['events'])
+    const post = await call('/v1/recommendations', { key: eventsOnly, body: home() })
+    expect(post.status).toBe(403)
+    expect(((await post.json()) as any).error).toMatchObject({ code: 'FORBIDDEN' })
+    const get = await call('/v1/recommendations?surface=home_feed&user_id=u1', { key: eventsOnly })
+    expect(get.status).toBe(403)
+  })
+
   it('404 for an unknown surface', async () => {
     const r = await recommend(key, home({ surface: 'nope' }))
     expect(r.status).toBe(404)

@@ -2,10 +2,12 @@ import { Hono } from 'hono'
 import { RecommendationQuery, RecommendationRequest } from '@recsys/shared'
 import type { AppEnv } from '../app-env'
 import { recommend } from '../funnel/recommend'
+import { requirePermission } from '../middleware/permission'
 import { parseJson, parseValue } from './parse'
 
-/** `POST /v1/recommendations` and its query form `GET /v1/recommendations`. */
+/** `POST /v1/recommendations` and its query form `GET /v1/recommendations`; the key needs `recommend`. */
 export const recommendations = new Hono<AppEnv>()
+  .use(requirePermission('recommend'))
   .post('/', async (c) => {
     const body = await parseJson(c, RecommendationRequest)
     return c.json(await recommend(c, body))

@@ -41,7 +41,7 @@ export function openApiDocument(serverUrl?: string) {
           requestBody: { required: true, ...json(RecommendationRequest) },
           responses: {
             '200': { description: 'Slate', ...json(RecommendationResponse) },
-            ...errors(400, 401, 404, 503),
+            ...errors(400, 401, 403, 404, 503),
           },
         },
         get: {
@@ -64,7 +64,7 @@ export function openApiDocument(serverUrl?: string) {
           })),
           responses: {
             '200': { description: 'Slate', ...json(RecommendationResponse) },
-            ...errors(400, 401, 404, 503),
+            ...errors(400, 401, 403, 404, 503),
           },
         },
       },
@@ -75,7 +75,7 @@ export function openApiDocument(serverUrl?: string) {
           requestBody: { required: true, ...json(EventsRequest) },
           responses: {
             '202': { description: 'Accepted', ...json(EventsResponse) },
-            ...errors(400, 401),
+            ...errors(400, 401, 403),
           },
         },
       },
@@ -85,7 +85,7 @@ export function openApiDocument(serverUrl?: string) {
           security: bearer,
           parameters: [{ name: 'user_id', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, ...json(ConsentRequest) },
-          responses: { '204': { description: 'Stored' }, ...errors(400, 401) },
+          responses: { '204': { description: 'Stored' }, ...errors(400, 401, 403) },
         },
       },
       '/v1/users/{user_id}': {
@@ -93,7 +93,7 @@ export function openApiDocument(serverUrl?: string) {
           summary: 'Purge the real-time state of a user and log a deletion record',
           security: bearer,
           parameters: [{ name: 'user_id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '202': { description: 'Accepted' }, ...errors(400, 401) },
+          responses: { '202': { description: 'Accepted' }, ...errors(400, 401, 403) },
         },
       },
       '/v1/health': {
