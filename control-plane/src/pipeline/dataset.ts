@@ -42,3 +42,9 @@ export interface Dataset {
   /** The generator orders them by `ts`, like an event log; consumers do not rely on the order. */
   interactions: Interaction[]
 }
+
+/** The interactions with catalog items only: what every model learns from (the log may name other items). */
+export function catalogInteractions(data: Pick<Dataset, 'items' | 'interactions'>): Interaction[] {
+  const known = new Set(data.items.map((it) => it.item_id))
+  return data.interactions.filter((x) => known.has(x.item_id))
+}

@@ -4,7 +4,9 @@ import { loadTenantConfig } from '../tenants/service'
 import { decide, liveChampion, recordEvaluation, type ChampionDecision } from './champion'
 import { evaluationReport, type EvaluationReport } from './report'
 import { ALS_PARAMS } from './als'
-import { loadDataset, type PipelineInput } from './run'
+import { catalogInteractions } from './dataset'
+import { loadDataset } from './load-dataset'
+import type { PipelineInput } from './run'
 
 export type EvalInput = Pick<
   PipelineInput,
@@ -36,9 +38,8 @@ export async function runEvaluation(
     `evaluating on ${name}: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
   // The same evaluation as a pipeline run's: catalog items only, the run's ALS settings and seed.
-  const known = new Set(data.items.map((it) => it.item_id))
   const evaluation = await evaluationReport(
-    { ...data, interactions: data.interactions.filter((x) => known.has(x.item_id)) },
+    { ...data, interactions: catalogInteractions(data) },
     { tenant: input.tenant, name, seed: input.dataset === 'synthetic' ? seed : null },
     { als: { ...ALS_PARAMS, seed } },
   )

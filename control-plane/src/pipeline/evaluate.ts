@@ -8,6 +8,7 @@ import { byScore, type Scored } from './popularity'
 import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from './ranker'
 import { rankerArtifacts } from './ranker-artifacts'
 import {
+  evenSample,
   historySplit,
   kthLargest,
   rankerExamples,
@@ -119,8 +120,7 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
     mine.add(x.item_id)
   }
   const eligible = [...relevant.keys()].filter((u) => trainItems.has(u)).sort()
-  const stride = Math.max(1, Math.ceil(eligible.length / maxUsers))
-  const users = eligible.filter((_, i) => i % stride === 0)
+  const users = evenSample(eligible, maxUsers)
   const popular = [...counts].map(([item_id, score]) => ({ item_id, score })).sort(byScore)
   const head = new Set(
     popular.slice(0, Math.ceil(popular.length * headShare)).map((s) => s.item_id),

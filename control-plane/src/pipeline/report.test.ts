@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EvalReport, ModelReport } from './evaluate'
-import { SYNTHETIC_START } from './run'
+import { SYNTHETIC_START } from './load-dataset'
 import { buildReport, evaluationReport, METRICS, SLICES } from './report'
 import { esc, renderReportHtml } from './report-html'
 import { syntheticDataset } from './synthetic'

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { err, ok, type ArtifactKind, type Result } from '@recsys/shared'
 import type { Actor } from '../audit/write'
-import type { Database } from '../db/client'
 import { importCatalog } from '../catalog/service'
 import { registerArtifact } from '../registry/register'
 import { loadTenantConfig } from '../tenants/service'
@@ -15,17 +12,15 @@ import {
   recordEvaluation,
   type ChampionDecision,
 } from './champion'
-import type { Dataset } from './dataset'
+import { catalogInteractions, type Dataset } from './dataset'
+import { loadDataset } from './load-dataset'
 import { aggregateInteractions } from './aggregate'
 import { ALS_PARAMS, trainAls } from './als'
 import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
 import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
 import { releaseModels } from './trained-models'
 import { simpleArtifacts, toNdjson } from './simple-artifacts'
-import { readLogDataset } from './log-dataset'
-import { readMovieLens100k, readMovieLensLatest } from './movielens'
 import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from './report'
-import { syntheticDataset } from './synthetic'
 
 export interface PipelineInput {
   tenant: string
@@ -66,9 +61,6 @@ export interface PipelineReport {
   champion: ChampionDecision
   ms: number
 }
-
-/** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
-export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
 
 export { ALS_PARAMS }
 
@@ -142,8 +134,7 @@ export async function runPipeline(
       ),
     }
     // Only catalog items count: interactions with unknown items are dropped before anything learns from them.
-    const known = new Set(servable.items.map((it) => it.item_id))
-    const interactions = servable.interactions.filter((x) => known.has(x.item_id))
+    const interactions = catalogInteractions(servable)
     const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
 
     await step(
@@ -358,65 +349,4 @@ export async function runPipeline(
   report.steps = steps
   report.ms = Math.round(performance.now() - t0)
   return ok(report)
-}
-
-/**
- * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or
- * a MovieLens dataset's or the log's last interaction).
- */
-export async function loadDataset(
-  input: Pick<PipelineInput, 'dataset' | 'items' | 'users' | 'interactions_per_user' | 'tenant'>,
-  seed: number,
-  say: (msg: string) => void,
-  db: Database,
-): Promise<
-  Result<
-    { data: Dataset; name: string; now: number; fromCatalog?: boolean },
-    { code: string; message: string }
-  >
-> {
-  if (input.dataset === 'synthetic') {
-    say(`generating the synthetic dataset (seed ${seed})`)
-    const data = syntheticDataset({
-      seed,
-      start: SYNTHETIC_START,
-      items: input.items,
-      users: input.users,
-      interactionsPerUser: input.interactions_per_user,
-    })
-    return ok({ data, name: 'synthetic', now: SYNTHETIC_START })
-  }
-  if (input.dataset.startsWith('log:')) {
-    const dir = path.resolve(input.dataset.slice('log:'.length))
-    say(`reading the event log of ${input.tenant} under ${dir}`)
-    const r = await readLogDataset(db, { dir, tenant: input.tenant, progress: say })
-    if (!r.ok) return r
-    const s = r.value.stats
-    say(
-      `log: ${s.objects} objects, ${s.duplicates} duplicate events, ${s.deleted_user_events} events of deleted ` +
-        `users, ${s.malformed} malformed lines, ${s.unknown_item_interactions} interactions with unknown items`,
-    )
-    return ok({
-      data: r.value.data,
-      name: `log:${path.basename(dir)}`,
-      now: r.value.now,
-      fromCatalog: true,
-    })
-  }
-  const dir = path.resolve(input.dataset.slice('movielens:'.length))
-  const latest = existsSync(path.join(dir, 'ratings.csv'))
-  if (!latest && !existsSync(path.join(dir, 'u.data')))
-    return err({
-      code: 'BAD_REQUEST',
-      message: `${dir} holds neither ratings.csv + movies.csv (ml-latest) nor u.data + u.item (ml-100k)`,
-    })
-  say(`reading MovieLens (${latest ? 'ml-latest' : 'ml-100k'}) from ${dir}`)
-  try {
-    const data = latest ? await readMovieLensLatest(dir) : await readMovieLens100k(dir)
-    let now = 0
-    for (const x of data.interactions) if (x.ts > now) now = x.ts
-    return ok({ data, name: `movielens:${path.basename(dir)}`, now })
-  } catch (e) {
-    return err({ code: 'BAD_REQUEST', message: (e as Error).message })
-  }
 }

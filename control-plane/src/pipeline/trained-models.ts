@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '@recsys/shared'
 import type { TrainedBundle } from '../model/fit'
 import { checkParity, type ParityCheck } from '../model/parity'
-import type { Dataset } from './dataset'
+import { catalogInteractions, type Dataset } from './dataset'
 import { trainRankerModels, type TrainedRanker } from './ranker'
 import { ALS_PARAMS, type AlsModel } from './als'
 import { leaveLastN, type Split } from './split'
@@ -47,8 +47,7 @@ export async function releaseModels(
 ): Promise<
   Result<ReleaseModels, { code: 'PARITY' | 'BAD_REQUEST'; message: string; details: unknown }>
 > {
-  const catalog = new Set(data.items.map((it) => it.item_id))
-  const interactions = data.interactions.filter((x) => catalog.has(x.item_id))
+  const interactions = catalogInteractions(data)
   const als = { ...ALS_PARAMS, factors: dims, seed }
   say(`training the ranker and edge model (labels: each user's last ${labelsPerUser})`)
   const history = split ?? leaveLastN(interactions, { n: labelsPerUser })
