@@ -67,16 +67,32 @@ describe('decision log', () => {
     })
   })
 
-  it('the consumer groups decisions by tenant and hour across the batch, and retries only the messages of a failed write', async () => {
+  it('the consumer groups decisions (objects or pre-serialized lines) by tenant and hour across the batch, and retries only the messages of a failed write', async () => {
     // One record per message here; the producer packs many.
     const rec = (tenant: string, at: string) => ({
       records: [{ kind: 'decision', tenant, at, request_id: crypto.randomUUID() }],
+    })
+    const lines = (tenant: string, at: string, n: number) => ({
+      decisions: {
+        tenant,
+        at,
+        n,
+        lines: Array.from({ length: n }, () =>
+          JSON.stringify({ kind: 'decision', tenant, at, request_id: crypto.randomUUID() }),
+        ).join('\n'),
+      },
     })
     const a = newTenant('ca')
     const b = newTenant('cb')
     const batch = createMessageBatch('recsys-logs', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: rec(a, '2026-11-21T10:05:00.000Z') },
-      { id: 'm2', timestamp: new Date(), attempts: 1, body: rec(a, '2026-11-21T10:59:00.000Z') },
+      // As the producer sends them: two records of one tenant and hour, serialized once.
+      {
+        id: 'm2',
+        timestamp: new Date(),
+        attempts: 1,
+        body: lines(a, '2026-11-21T10:59:00.000Z', 2),
+      },
       { id: 'm3', timestamp: new Date(), attempts: 1, body: rec(a, '2026-11-21T11:00:00.000Z') },
       { id: 'm4', timestamp: new Date(), attempts: 1, body: rec(b, '2026-11-21T10:00:00.000Z') },
     ] as never)
@@ -98,7 +114,10 @@ describe('decision log', () => {
       '2026-11-21/11',
     ])
     const hour10 = (await env.LOG_BUCKET.get(keys.find((k) => k.includes('/10/'))!))!
-    expect((await hour10.text()).trim().split('\n')).toHaveLength(2)
+    const hour10Lines = (await hour10.text()).trim().split('\n')
+    expect(hour10Lines).toHaveLength(3)
+    for (const l of hour10Lines)
+      expect(JSON.parse(l)).toMatchObject({ kind: 'decision', tenant: a })
     // Redelivered alone, m1 lands again (another batch, another object): decisions are at least once, and
     // readers de-duplicate them by slate_id. (Events are exactly once: log-consumer.test.ts.)
     const m1 = rec(a, '2026-11-21T10:05:00.000Z')

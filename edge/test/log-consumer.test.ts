@@ -93,13 +93,20 @@ describe('log consumer: exactly once under failing R2 writes and redelivery', ()
     // A client retried a call that had failed after queueing: the same events in another message.
     msgs.push({
       id: `msg-${t}-dup`,
-      body: { records: msgs[0]!.body.records.slice(0, 10) },
+      body: { records: msgs[0]!.body.records!.slice(0, 10) },
       attempts: 1,
     })
     // A decision record rides along: decisions are grouped per batch and at least once (readers de-duplicate).
     msgs.push({
       id: `msg-${t}-dec`,
-      body: { records: [{ kind: 'decision', tenant: t, at: hours[0] } as unknown as LogRecord] },
+      body: {
+        decisions: {
+          tenant: t,
+          at: hours[0]!,
+          n: 1,
+          lines: JSON.stringify({ kind: 'decision', tenant: t, at: hours[0] }),
+        },
+      },
       attempts: 1,
     })
 

@@ -9,6 +9,9 @@ export const logObjectKey = logKeys.object
 interface LogObject {
   key: string
   records: LogRecord[]
+  /** Records that arrived serialized (DecisionLines), written as they are. */
+  lines: string[]
+  lineCount: number
   msgs: Message<LogMessage>[]
 }
 
@@ -35,35 +38,44 @@ export async function consumeLogBatch(
   // Read once: the runtime may hand out new message wrappers on each access.
   const messages = batch.messages
   const objects: LogObject[] = []
-  const decisions = new Map<string, LogObject>()
+  const decisions = new Map<string, LogObject & { tenant: string; at: string }>()
+  const decisionGroup = (tenant: string, at: string, msg: Message<LogMessage>) => {
+    const group = `${tenant}\u0000${at.slice(0, 13)}`
+    let d = decisions.get(group)
+    if (!d) decisions.set(group, (d = { ...newObject(''), tenant, at }))
+    if (!d.msgs.includes(msg)) d.msgs.push(msg)
+    return d
+  }
   for (const msg of messages) {
+    const body = msg.body
+    if (body.decisions) {
+      const d = decisionGroup(body.decisions.tenant, body.decisions.at, msg)
+      d.lines.push(body.decisions.lines)
+      d.lineCount += body.decisions.n
+    }
+    if (!body.records?.length) continue
     const id = await shortHash(msg.id)
     const byKey = new Map<string, LogObject>()
-    for (const rec of msg.body.records ?? []) {
+    for (const rec of body.records) {
       if (rec.kind === 'decision') {
-        const group = `${rec.tenant}\u0000${rec.at.slice(0, 13)}`
-        let d = decisions.get(group)
-        if (!d) decisions.set(group, (d = { key: '', records: [], msgs: [] }))
-        d.records.push(rec)
-        if (!d.msgs.includes(msg)) d.msgs.push(msg)
+        decisionGroup(rec.tenant, rec.at, msg).records.push(rec)
         continue
       }
       const key = logKeys.object(rec.tenant, rec.kind, rec.at, id)
       let o = byKey.get(key)
-      if (!o) byKey.set(key, (o = { key, records: [], msgs: [msg] }))
+      if (!o) byKey.set(key, (o = { ...newObject(key), msgs: [msg] }))
       o.records.push(rec)
     }
     objects.push(...byKey.values())
   }
   for (const d of decisions.values()) {
-    const first = d.records[0]!
     const id = await shortHash(
       d.msgs
         .map((m) => m.id)
         .sort()
         .join(','),
     )
-    d.key = logKeys.object(first.tenant, first.kind, first.at, id)
+    d.key = logKeys.object(d.tenant, 'decision', d.at, id)
     objects.push(d)
   }
 
@@ -103,17 +115,17 @@ export async function consumeLogBatch(
         kept.push(r)
       }
     }
-    if (kept.length > 0) toWrite.push({ ...o, records: kept })
+    if (kept.length > 0 || o.lineCount > 0) toWrite.push({ ...o, records: kept })
   }
 
   let written = 0
   await Promise.all(
     toWrite.map(async (o) => {
       if (o.msgs.some((m) => failed.has(m))) return
-      const body = o.records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+      const body = [...o.lines, ...o.records.map((r) => JSON.stringify(r))].join('\n') + '\n'
       try {
         await bucket.put(o.key, body, { httpMetadata: { contentType: 'application/x-ndjson' } })
-        written += o.records.length
+        written += o.records.length + o.lineCount
       } catch (e) {
         console.error(
           JSON.stringify({ msg: 'log write failed, retrying', key: o.key, error: String(e) }),
@@ -128,6 +140,14 @@ export async function consumeLogBatch(
   }
   return { written, duplicates }
 }
+
+const newObject = (key: string): LogObject => ({
+  key,
+  records: [],
+  lines: [],
+  lineCount: 0,
+  msgs: [],
+})
 
 async function shortHash(s: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s))

@@ -47,7 +47,25 @@ export interface DecisionRecord {
 /** A record of the log: decisions, accepted events, user deletions (contracts of the last two in shared/). */
 export type LogRecord = DecisionRecord | EventRecord | DeletionRecord
 
-/** One queue message carries many records (fewer queue operations; a message may hold up to 128 KB). */
+/**
+ * Decision records of one tenant and UTC hour, serialized once, where they are made: NDJSON lines exactly as the
+ * consumer writes them to R2, so the queue carries one string and the consumer neither parses nor re-serializes.
+ */
+export interface DecisionLines {
+  tenant: string
+  /** `at` of the first record (the hour names the R2 object). */
+  at: string
+  /** Number of lines. */
+  n: number
+  /** `n` JSON records, `\n`-separated, no trailing newline. */
+  lines: string
+}
+
+/**
+ * One queue message carries many records (fewer queue operations; a message may hold up to 128 KB): records as
+ * objects (events, deletions; decisions from earlier versions), or pre-serialized decisions.
+ */
 export interface LogMessage {
-  records: LogRecord[]
+  records?: LogRecord[]
+  decisions?: DecisionLines
 }

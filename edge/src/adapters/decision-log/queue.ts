@@ -1,16 +1,34 @@
-import type { LogMessage, LogRecord } from './message'
+import type { DecisionLines, DecisionRecord, LogMessage } from './message'
 
-/** Records packed into one queue message; a decision record is 1–3 KB, a message may hold 128 KB. */
-const RECORDS_PER_MESSAGE = 40
+/** Queue limits (Cloudflare Queues): 128 KB a message, 256 KB and 100 messages a `sendBatch`; kept under them. */
+const MESSAGE_BYTES = 100_000
+const BATCH_BYTES = 200_000
+const BATCH_MESSAGES = 100
+/** A flush is sent at once, without waiting for the timer, once this many records are pending. */
+const FLUSH_RECORDS = 40
+
+interface Pending {
+  record: DecisionRecord
+  line: string
+  bytes: number
+}
+
+const enc = new TextEncoder()
+
+function toLine(record: DecisionRecord): Pending {
+  const line = JSON.stringify(record)
+  return { record, line, bytes: enc.encode(line).length + 1 }
+}
 
 /**
- * Sends log records to the Queue, packed. Each request adds its record to an isolate-wide buffer and, in its own
- * `waitUntil`, waits `delayMs` and then sends whatever the buffer holds: the first timer to fire sends the
- * records of every request that arrived meanwhile, later ones find it empty. One queue operation carries many
- * records, and every send runs in the context of the request that makes it (no promise crosses requests).
+ * Sends decision records to the Queue, packed. Each request adds its record to an isolate-wide buffer; in its own `waitUntil` it
+ * waits `delayMs` and then sends whatever the buffer holds, each record serialized once into the NDJSON line the
+ * consumer writes to R2 as is: the first timer to fire sends the records of every request that arrived meanwhile,
+ * later ones find it empty. One queue operation carries many records, and every send runs in the context of the
+ * request that makes it (no promise crosses requests).
  */
 export class QueueLogSink {
-  private readonly pending: LogRecord[] = []
+  private pending: DecisionRecord[] = []
 
   constructor(
     private readonly queue: Queue<LogMessage>,
@@ -18,24 +36,85 @@ export class QueueLogSink {
   ) {}
 
   /** Buffers the record; the returned promise settles once it (or a later batch) was handed to the queue. */
-  async send(record: LogRecord): Promise<void> {
+  async send(record: DecisionRecord): Promise<void> {
     this.pending.push(record)
-    if (this.pending.length < RECORDS_PER_MESSAGE)
-      await new Promise((r) => setTimeout(r, this.delayMs))
+    // Serialized after the timer, off the request's path to its response.
+    if (this.pending.length < FLUSH_RECORDS) await new Promise((r) => setTimeout(r, this.delayMs))
     if (this.pending.length === 0) return
-    const records = this.pending.splice(0)
-    const messages: MessageSendRequest<LogMessage>[] = []
-    for (let i = 0; i < records.length; i += RECORDS_PER_MESSAGE)
-      messages.push({
-        body: { records: records.slice(i, i + RECORDS_PER_MESSAGE) },
-        contentType: 'json',
-      })
-    try {
-      await this.queue.sendBatch(messages)
-    } catch (e) {
-      // Keep them for the next request's flush, then report.
-      this.pending.unshift(...records)
-      throw e
+    const taken = this.pending.map(toLine).filter((p) => {
+      if (p.bytes + 64 <= MESSAGE_BYTES) return true
+      // Cannot happen with the caps of buildDecision; never let one record block the buffer.
+      console.error(
+        JSON.stringify({
+          msg: 'decision record too large, dropped',
+          slate_id: p.record.slate_id,
+          bytes: p.bytes,
+        }),
+      )
+      return false
+    })
+    this.pending = []
+    const batches = packBatches(packMessages(taken))
+    for (let b = 0; b < batches.length; b++) {
+      try {
+        await this.queue.sendBatch(
+          batches[b]!.map((m) => ({ body: { decisions: m.msg }, contentType: 'v8' as const })),
+        )
+      } catch (e) {
+        // Keep the unsent ones for the next request's flush, then report.
+        this.pending.unshift(
+          ...batches
+            .slice(b)
+            .flatMap((batch) => batch.flatMap((m) => m.items.map((i) => i.record))),
+        )
+        throw e
+      }
     }
   }
+}
+
+interface Packed {
+  msg: DecisionLines
+  items: Pending[]
+  bytes: number
+}
+
+/** Lines grouped by tenant and UTC hour, in arrival order, cut into messages of at most MESSAGE_BYTES. */
+function packMessages(records: readonly Pending[]): Packed[] {
+  const open = new Map<string, Packed>()
+  const out: Packed[] = []
+  for (const r of records) {
+    const { tenant, at } = r.record
+    const group = `${tenant}\u0000${at.slice(0, 13)}`
+    let cur = open.get(group)
+    if (!cur || cur.bytes + r.bytes > MESSAGE_BYTES) {
+      cur = { msg: { tenant, at, n: 0, lines: '' }, items: [], bytes: 64 }
+      open.set(group, cur)
+      out.push(cur)
+    }
+    cur.items.push(r)
+    cur.bytes += r.bytes
+  }
+  for (const p of out) {
+    p.msg.n = p.items.length
+    p.msg.lines = p.items.map((i) => i.line).join('\n')
+  }
+  return out
+}
+
+function packBatches(messages: Packed[]): Packed[][] {
+  const batches: Packed[][] = []
+  let cur: Packed[] = []
+  let bytes = 0
+  for (const m of messages) {
+    if (cur.length >= BATCH_MESSAGES || (cur.length > 0 && bytes + m.bytes > BATCH_BYTES)) {
+      batches.push(cur)
+      cur = []
+      bytes = 0
+    }
+    cur.push(m)
+    bytes += m.bytes
+  }
+  if (cur.length) batches.push(cur)
+  return batches
 }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import type { DecisionRecord, LogMessage } from './message'
+import { QueueLogSink } from './queue'
+
+/**
+ * Test-only queue that records what `sendBatch` is handed, with Cloudflare's limits checked (Miniflare's queue
+ * neither enforces them nor lets a test see message sizes). The path through the real Miniflare queue is covered
+ * in test/decision-log.test.ts.
+ */
+function capturingQueue(failFirst = 0) {
+  const batches: MessageSendRequest<LogMessage>[][] = []
+  let failures = failFirst
+  const queue = {
+    async sendBatch(msgs: MessageSendRequest<LogMessage>[]) {
+      if (failures > 0) {
+        failures--
+        throw new Error('queue unavailable')
+      }
+      batches.push(msgs)
+    },
+  } as unknown as Queue<LogMessage>
+  return { queue, batches }
+}
+
+const enc = new TextEncoder()
+const bytes = (m: MessageSendRequest<LogMessage>) => enc.encode(JSON.stringify(m.body)).length
+
+function record(tenant: string, at: string, i: number, pad = 2500): DecisionRecord {
+  return {
+    kind: 'decision',
+    tenant,
+    at,
+    request_id: `r-${i}`,
+    slate_id: `s-${tenant}-${i}`,
+    degraded_reasons: ['x'.repeat(pad)],
+  } as unknown as DecisionRecord
+}
+
+describe('QueueLogSink', () => {
+  it('packs records into messages of one tenant and UTC hour, within the queue limits, each record once', async () => {
+    const { queue, batches } = capturingQueue()
+    const sink = new QueueLogSink(queue, 5)
+    const hours = ['2026-11-21T10:59:59.000Z', '2026-11-21T11:00:00.000Z']
+    const sent = Array.from({ length: 300 }, (_, i) =>
+      record(i % 3 === 0 ? 'acme' : 'zeta', hours[i % 2]!, i),
+    )
+    await Promise.all(sent.map((r) => sink.send(r)))
+
+    const seen: string[] = []
+    for (const batch of batches) {
+      expect(batch.length).toBeLessThanOrEqual(100)
+      expect(batch.reduce((n, m) => n + bytes(m), 0)).toBeLessThanOrEqual(256_000)
+      for (const m of batch) {
+        expect(bytes(m)).toBeLessThanOrEqual(128_000)
+        const d = m.body.decisions!
+        const lines = d.lines.split('\n').map((l) => JSON.parse(l) as DecisionRecord)
+        expect(lines).toHaveLength(d.n)
+        for (const l of lines) {
+          expect(l.tenant).toBe(d.tenant)
+          expect(l.at.slice(0, 13)).toBe(d.at.slice(0, 13))
+          seen.push(l.slate_id)
+        }
+      }
+    }
+    expect(seen.sort()).toEqual(sent.map((r) => r.slate_id).sort())
+    // Packed: many records a message (a flush holds at most 40 records, here spread over 4 tenant-hours).
+    expect(batches.flat().length).toBeLessThanOrEqual(sent.length / 5)
+  })
+
+  it('keeps the records of a failed send for the next flush', async () => {
+    const { queue, batches } = capturingQueue(1)
+    const sink = new QueueLogSink(queue, 1)
+    const at = '2026-11-21T10:00:00.000Z'
+    await expect(sink.send(record('acme', at, 1, 10))).rejects.toThrow('queue unavailable')
+    expect(batches).toHaveLength(0)
+    await sink.send(record('acme', at, 2, 10))
+    const ids = batches
+      .flat()
+      .flatMap((m) => m.body.decisions!.lines.split('\n'))
+      .map((l) => (JSON.parse(l) as DecisionRecord).slate_id)
+    expect(ids.sort()).toEqual(['s-acme-1', 's-acme-2'])
+  })
+
+  it('drops a record too large for any message instead of blocking the buffer', async () => {
+    const { queue, batches } = capturingQueue()
+    const sink = new QueueLogSink(queue, 1)
+    const at = '2026-11-21T10:00:00.000Z'
+    await Promise.all([
+      sink.send(record('acme', at, 1, 200_000)),
+      sink.send(record('acme', at, 2, 10)),
+    ])
+    const ids = batches
+      .flat()
+      .flatMap((m) => m.body.decisions!.lines.split('\n'))
+      .map((l) => (JSON.parse(l) as DecisionRecord).slate_id)
+    expect(ids).toEqual(['s-acme-2'])
+  })
+})
