@@ -65,6 +65,21 @@ describe('tracking tokens', () => {
     expect(await signAs(SECRET, 'acme', body!)).toBe(token)
   })
 
+  it('the body is base64url (no padding) of the claims as JSON, for any claims', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 60, unit: 'binary' }),
+        fc.string({ maxLength: 60, unit: 'grapheme' }),
+        fc.integer({ min: 1, max: 100 }),
+        async (u, i, p) => {
+          const c = claims({ u, i, p })
+          const [body] = (await mintTrackingToken(SECRET, c)).split('.')
+          expect(body).toBe(b64url(enc.encode(JSON.stringify(c))))
+        },
+      ),
+    )
+  })
+
   it('round-trips arbitrary claims', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -24,12 +24,40 @@ export interface TrackingClaims {
 
 const enc = new TextEncoder()
 
-function b64url(bytes: Uint8Array): string {
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const B64URL_CODES = Uint8Array.from(B64URL, (c) => c.charCodeAt(0))
+
+/**
+ * base64url without padding, as ASCII bytes: the token body is signed as these bytes, so a token is encoded once
+ * (one of these per item of every response; btoa and three regex passes cost several times more).
+ */
+function b64urlBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const n = bytes.length
+  const out = new Uint8Array(Math.ceil((n * 4) / 3))
+  let o = 0
+  let i = 0
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out[o++] = B64URL_CODES[v >>> 18]!
+    out[o++] = B64URL_CODES[(v >>> 12) & 63]!
+    out[o++] = B64URL_CODES[(v >>> 6) & 63]!
+    out[o++] = B64URL_CODES[v & 63]!
+  }
+  if (i < n) {
+    const v = (bytes[i]! << 16) | ((i + 1 < n ? bytes[i + 1]! : 0) << 8)
+    out[o++] = B64URL_CODES[v >>> 18]!
+    out[o++] = B64URL_CODES[(v >>> 12) & 63]!
+    if (i + 1 < n) out[o++] = B64URL_CODES[(v >>> 6) & 63]!
+  }
+  return out
+}
+
+/** ASCII bytes to a string; chunks keep fromCharCode's argument list short. */
+function ascii(bytes: Uint8Array): string {
   let s = ''
-  // Chunks keep fromCharCode's argument list short; tokens are a few hundred bytes.
   for (let i = 0; i < bytes.length; i += 4096)
     s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[])
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return s
 }
 
 function fromB64url(s: string): Uint8Array<ArrayBuffer> | undefined {
@@ -71,9 +99,9 @@ function tenantKey(secret: string, tenant: string): Promise<CryptoKey> {
 
 /** Mints `base64url(claims).base64url(hmac)`. */
 export async function mintTrackingToken(secret: string, claims: TrackingClaims): Promise<string> {
-  const body = b64url(enc.encode(JSON.stringify(claims)))
-  const sig = await crypto.subtle.sign('HMAC', await tenantKey(secret, claims.t), enc.encode(body))
-  return `${body}.${b64url(new Uint8Array(sig))}`
+  const body = b64urlBytes(enc.encode(JSON.stringify(claims)))
+  const sig = await crypto.subtle.sign('HMAC', await tenantKey(secret, claims.t), body)
+  return `${ascii(body)}.${ascii(b64urlBytes(new Uint8Array(sig)))}`
 }
 
 export type TokenError =
