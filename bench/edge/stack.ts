@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { kvKeys, type UserSlatePage } from '@recsys/shared'
-import { startGateway } from '../../dev/src/gateway/server'
 import { freePort } from '../../dev/src/net/free-port'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { putLocalKv } from '../../dev/src/stack/kv-local'
 import { startWranglerDev, type RunningWorker } from '../../dev/src/stack/wrangler-dev'
+import { startGatewayProcess } from '../lib/gateway-process'
 import { BENCH_TENANT, benchKvEntries, benchUserState } from './data'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -25,11 +25,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   await rm(state, { recursive: true, force: true })
   await mkdir(state, { recursive: true })
   const redis = await ensureRedis()
-  const gateway = await startGateway({
-    port: await freePort(),
-    redisUrl: redis.url,
-    token: 'bench-token',
-  })
+  const gateway = await startGatewayProcess({ redisUrl: redis.url, token: 'bench-token' })
   const workers: RunningWorker[] = []
   const stop = async () => {
     for (const w of workers.reverse()) await w.stop()
