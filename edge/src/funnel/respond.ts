@@ -1,5 +1,5 @@
 import {
-  mintTrackingToken,
+  mintTrackingTokens,
   type Assignment,
   type EffectiveSwitches,
   type Manifest,
@@ -35,26 +35,28 @@ const REMOVED_IN_LOG = 200
 export async function buildResponse(s: Served, secret: string): Promise<RecommendationResponse> {
   const variants = s.assignments.map((a) => `${a.id}=${a.variant}`).join(',')
   const ts = Math.floor(Date.now() / 1000)
-  const items = await Promise.all(
-    s.out.items.map(async (c, i) => ({
-      item_id: c.item_id,
-      position: i + 1,
-      tracking_token: await mintTrackingToken(secret, {
-        t: s.tenant,
-        u: s.subject,
-        s: s.slateId,
-        i: c.item_id,
-        p: i + 1,
-        tier: c.tier,
-        r: s.manifest.release,
-        ...(variants && { v: variants }),
-        ts,
-      }),
-      reason: c.reason,
-      source: c.source,
-      ...(c.sponsored && { sponsored: true }),
+  const tokens = await mintTrackingTokens(
+    secret,
+    s.out.items.map((c, i) => ({
+      t: s.tenant,
+      u: s.subject,
+      s: s.slateId,
+      i: c.item_id,
+      p: i + 1,
+      tier: c.tier,
+      r: s.manifest.release,
+      ...(variants && { v: variants }),
+      ts,
     })),
   )
+  const items = s.out.items.map((c, i) => ({
+    item_id: c.item_id,
+    position: i + 1,
+    tracking_token: tokens[i]!,
+    reason: c.reason,
+    source: c.source,
+    ...(c.sponsored && { sponsored: true }),
+  }))
   const response: RecommendationResponse = {
     request_id: s.requestId,
     slate_id: s.slateId,

@@ -1,7 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TIERS } from '../contracts/common'
-import { mintTrackingToken, verifyTrackingToken, type TrackingClaims } from './token'
+import {
+  mintTrackingToken,
+  mintTrackingTokens,
+  verifyTrackingToken,
+  type TrackingClaims,
+} from './token'
 
 const SECRET = 'test-tracking-secret'
 
@@ -78,6 +83,19 @@ describe('tracking tokens', () => {
         },
       ),
     )
+  })
+
+  it('mints a list in order, each token as minted alone, each tenant with its own key', async () => {
+    const list = [claims({ p: 1 }), claims({ t: 'other', p: 2 }), claims({ i: 'item-10', p: 3 })]
+    const tokens = await mintTrackingTokens(SECRET, list)
+    expect(tokens).toEqual(await Promise.all(list.map((c) => mintTrackingToken(SECRET, c))))
+    for (const [i, c] of list.entries())
+      expect(await verifyTrackingToken(SECRET, tokens[i]!, { tenant: c.t, item: c.i })).toEqual({
+        ok: true,
+        value: c,
+      })
+    expect((await verifyTrackingToken(SECRET, tokens[1]!, { tenant: 'acme' })).ok).toBe(false)
+    expect(await mintTrackingTokens(SECRET, [])).toEqual([])
   })
 
   it('round-trips arbitrary claims', async () => {

@@ -52,13 +52,9 @@ function b64urlBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return out
 }
 
-/** ASCII bytes to a string; chunks keep fromCharCode's argument list short. */
-function ascii(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i += 4096)
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[])
-  return s
-}
+/** ASCII bytes to a string (UTF-8 decoding of ASCII is the identity, and native). */
+const ascii = (bytes: Uint8Array): string => dec.decode(bytes)
+const dec = new TextDecoder()
 
 function fromB64url(s: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
@@ -99,9 +95,21 @@ function tenantKey(secret: string, tenant: string): Promise<CryptoKey> {
 
 /** Mints `base64url(claims).base64url(hmac)`. */
 export async function mintTrackingToken(secret: string, claims: TrackingClaims): Promise<string> {
-  const body = b64urlBytes(enc.encode(JSON.stringify(claims)))
-  const sig = await crypto.subtle.sign('HMAC', await tenantKey(secret, claims.t), body)
-  return `${ascii(body)}.${ascii(b64urlBytes(new Uint8Array(sig)))}`
+  return (await mintTrackingTokens(secret, [claims]))[0]!
+}
+
+/** Mints one token per claims, in order (a response's items): each tenant's key is looked up once. */
+export async function mintTrackingTokens(
+  secret: string,
+  list: readonly TrackingClaims[],
+): Promise<string[]> {
+  const keys = new Map<string, CryptoKey>()
+  for (const c of list) if (!keys.has(c.t)) keys.set(c.t, await tenantKey(secret, c.t))
+  const bodies = list.map((c) => b64urlBytes(enc.encode(JSON.stringify(c))))
+  const sigs = await Promise.all(
+    bodies.map((b, i) => crypto.subtle.sign('HMAC', keys.get(list[i]!.t)!, b)),
+  )
+  return bodies.map((b, i) => `${ascii(b)}.${ascii(b64urlBytes(new Uint8Array(sigs[i]!)))}`)
 }
 
 export type TokenError =
