@@ -3,17 +3,22 @@
  * eligibility and rerank on) against a floor Worker that returns one KV value as JSON, both on wrangler's local
  * dev server on loopback, in the same run. Saturation: autocannon, closed loop. Fixed rate: an open-loop, evenly
  * paced generator (bench/lib/paced-load.ts). Reports req/s, p50 and p99 of both and the ratios.
- * Knobs: BENCH_SATURATION_S, BENCH_FIXED_S, BENCH_FIXED_RATE, BENCH_CONNECTIONS, BENCH_USERS.
+ * The two Workers are measured in alternating rounds (floor, edge, floor, edge…) and each side's rounds are pooled:
+ * on a shared 2-core machine throughput drifts by ±20 % over a minute, and back-to-back runs would put the drift
+ * into the ratio.
+ * Knobs: BENCH_ROUNDS, BENCH_SATURATION_S and BENCH_FIXED_S (per round), BENCH_FIXED_RATE, BENCH_CONNECTIONS,
+ * BENCH_USERS.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import autocannon from 'autocannon'
-import { pacedLoad, type PacedResult } from '../lib/paced-load'
+import { pacedSamples, summarize, type PacedResult, type PacedSamples } from '../lib/paced-load'
 import { BENCH_USERS } from './data'
 import { startBenchStack } from './stack'
 
-const SATURATION_S = Number(process.env.BENCH_SATURATION_S ?? 10)
-const FIXED_S = Number(process.env.BENCH_FIXED_S ?? 15)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const SATURATION_S = Number(process.env.BENCH_SATURATION_S ?? 5)
+const FIXED_S = Number(process.env.BENCH_FIXED_S ?? 6)
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 200)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
 const root = path.resolve(import.meta.dirname, '../..')
@@ -62,7 +67,7 @@ async function saturate(
 }
 
 const fixed = (url: string, key: string | undefined, seconds: number) =>
-  pacedLoad({
+  pacedSamples({
     url,
     rate: FIXED_RATE,
     seconds,
@@ -77,7 +82,22 @@ const fixed = (url: string, key: string | undefined, seconds: number) =>
         : { method: 'GET', path: '/' },
   })
 
-const settle = () => new Promise((r) => setTimeout(r, 5000))
+const settle = () => new Promise((r) => setTimeout(r, 2000))
+
+/** Saturation rounds of one side pooled: requests over time, latency quantiles weighted by requests. */
+function pool(rounds: readonly Saturation[]): Saturation & { perRound: number[] } {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0)
+  const weighted = (f: (r: Saturation) => number) =>
+    Math.round(rounds.reduce((n, r) => n + f(r) * r.requests, 0) / Math.max(1, requests))
+  return {
+    rps: requests / (rounds.length * SATURATION_S),
+    p50: weighted((r) => r.p50),
+    p99: weighted((r) => r.p99),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    requests,
+    perRound: rounds.map((r) => Math.round(r.rps)),
+  }
+}
 
 async function main() {
   const { floor, edge, apiKey, stop } = await startBenchStack()
@@ -88,37 +108,54 @@ async function main() {
 
     // Fixed rate first, and a pause after each run: the edge's log consumer drains its backlog between runs
     // instead of competing with the next one for the two cores.
-    console.log(`fixed rate: ${FIXED_RATE} req/s evenly paced, ${FIXED_S}s each …`)
-    await settle()
-    const floorFixed = await fixed(floor.url, undefined, FIXED_S)
-    await settle()
-    const edgeFixed = await fixed(edge.url, apiKey, FIXED_S)
-    console.log(`saturation: autocannon, ${CONNECTIONS} connections, ${SATURATION_S}s each …`)
-    await settle()
-    const floorSat = await saturate(floor.url, undefined, SATURATION_S)
-    await settle()
-    const edgeSat = await saturate(edge.url, apiKey, SATURATION_S)
+    console.log(
+      `fixed rate: ${FIXED_RATE} req/s evenly paced, ${ROUNDS} rounds of ${FIXED_S}s each …`,
+    )
+    const floorRuns: PacedSamples[] = []
+    const edgeRuns: PacedSamples[] = []
+    for (let r = 0; r < ROUNDS; r++) {
+      await settle()
+      floorRuns.push(await fixed(floor.url, undefined, FIXED_S))
+      await settle()
+      edgeRuns.push(await fixed(edge.url, apiKey, FIXED_S))
+    }
+    const floorFixed = summarize(floorRuns)
+    const edgeFixed = summarize(edgeRuns)
+    console.log(
+      `saturation: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SATURATION_S}s each …`,
+    )
+    const floorRounds: Saturation[] = []
+    const edgeRounds: Saturation[] = []
+    for (let r = 0; r < ROUNDS; r++) {
+      await settle()
+      floorRounds.push(await saturate(floor.url, undefined, SATURATION_S))
+      await settle()
+      edgeRounds.push(await saturate(edge.url, apiKey, SATURATION_S))
+    }
+    const floorSat = pool(floorRounds)
+    const edgeSat = pool(edgeRounds)
+    const roundRatios = edgeRounds.map((e, i) => (e.rps / floorRounds[i]!.rps).toFixed(2))
 
-    const sat = (name: string, f: Saturation) =>
-      `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.requests} | ${f.errors} |`
+    const sat = (name: string, f: ReturnType<typeof pool>) =>
+      `| ${name} | ${f.rps.toFixed(0)} | ${f.perRound.join(', ')} | ${f.p50} | ${f.p99} | ${f.requests} | ${f.errors} |`
     const fix = (name: string, f: PacedResult) =>
       `| ${name} | ${f.rate} | ${f.p50} | ${f.p90} | ${f.p99} | ${f.max} | ${f.sent} | ${f.errors} |`
     const report = [
-      `Saturation (autocannon, ${CONNECTIONS} connections, ${SATURATION_S} s):`,
+      `Saturation (autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SATURATION_S} s per Worker, pooled; p50/p99 request-weighted over rounds):`,
       '',
-      '| worker | req/s | p50 ms | p99 ms | requests | errors |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| worker | req/s | req/s by round | p50 ms | p99 ms | requests | errors |',
+      '|---|---:|---|---:|---:|---:|---:|',
       sat('floor (one KV value as JSON)', floorSat),
       sat('edge, cached_user', edgeSat),
       '',
-      `Fixed rate (open loop, evenly paced, latency from each request's due time, ${FIXED_S} s):`,
+      `Fixed rate (open loop, evenly paced, latency from each request's due time, ${ROUNDS} alternating rounds of ${FIXED_S} s per Worker, pooled):`,
       '',
       '| worker | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
       fix('floor (one KV value as JSON)', floorFixed),
       fix('edge, cached_user', edgeFixed),
       '',
-      `throughput ratio edge/floor at saturation: ${(edgeSat.rps / floorSat.rps).toFixed(2)} (target ≥ 0.50)`,
+      `throughput ratio edge/floor at saturation: ${(edgeSat.rps / floorSat.rps).toFixed(2)} (target ≥ 0.50; by round: ${roundRatios.join(', ')})`,
       `p99 at ${FIXED_RATE} req/s: edge ${edgeFixed.p99} ms, floor ${floorFixed.p99} ms (target: edge < 10 ms)`,
     ].join('\n')
     console.log(`\n${report}\n`)
@@ -129,6 +166,9 @@ async function main() {
         {
           at: new Date().toISOString(),
           connections: CONNECTIONS,
+          rounds: ROUNDS,
+          floorRounds,
+          edgeRounds,
           floorSat,
           edgeSat,
           floorFixed,

@@ -10,12 +10,8 @@ export interface PacedResult {
   max: number
 }
 
-/**
- * Open-loop load at a fixed rate: request i is due at start + i/rate and its latency is measured from that due
- * time, so queueing in the client counts (no coordinated omission). Requests are spread evenly, never in bursts.
- * @note autocannon's `overallRate` sends each second's quota at once and then idles, which measures bursts.
- */
-export async function pacedLoad(opts: {
+/** What to send, where, and how fast. */
+export interface PacedOptions {
   url: string
   rate: number
   seconds: number
@@ -28,7 +24,26 @@ export async function pacedLoad(opts: {
   }
   /** Sees every response (status and body), e.g. to count what was served. */
   onResponse?: (status: number, body: string, i: number) => void
-}): Promise<PacedResult> {
+}
+
+/** The raw run: every request's latency (ms, from its due time), for pooling runs before taking quantiles. */
+export interface PacedSamples {
+  rate: number
+  sent: number
+  errors: number
+  latencies: number[]
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at start + i/rate and its latency is measured from that due
+ * time, so queueing in the client counts (no coordinated omission). Requests are spread evenly, never in bursts.
+ * @note autocannon's `overallRate` sends each second's quota at once and then idles, which measures bursts.
+ */
+export async function pacedLoad(opts: PacedOptions): Promise<PacedResult> {
+  return summarize([await pacedSamples(opts)])
+}
+
+export async function pacedSamples(opts: PacedOptions): Promise<PacedSamples> {
   const origin = new URL(opts.url).origin
   const pool = new Pool(origin, { connections: opts.connections ?? 32, pipelining: 1 })
   const total = Math.round(opts.rate * opts.seconds)
@@ -63,13 +78,18 @@ export async function pacedLoad(opts: {
   }
   await Promise.all(inflight)
   await pool.close()
-  latencies.sort((a, b) => a - b)
+  return { rate: opts.rate, sent: total, errors, latencies }
+}
+
+/** Quantiles over the pooled latencies of one or more runs at the same rate. */
+export function summarize(runs: readonly PacedSamples[]): PacedResult {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b)
   const q = (p: number) =>
     round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN)
   return {
-    rate: opts.rate,
-    sent: total,
-    errors,
+    rate: runs[0]?.rate ?? 0,
+    sent: runs.reduce((n, r) => n + r.sent, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
     p50: q(0.5),
     p90: q(0.9),
     p99: q(0.99),
