@@ -26,6 +26,8 @@ export interface Env {
   SCORER_BREAKER_FAILURES?: string
   /** How long an open breaker waits before it lets one trial request through. */
   SCORER_BREAKER_PAUSE_MS?: string
+  /** How long decision records gather in an isolate before one queue send carries them all. */
+  DECISION_LOG_FLUSH_MS?: string
 }
 
 const ms = (def: number, max: number) => z.coerce.number().int().min(0).max(max).default(def)
@@ -44,6 +46,7 @@ export const EdgeConfig = z.object({
   SCORER_MARGIN_MS: ms(10, 1000),
   SCORER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   SCORER_BREAKER_PAUSE_MS: ms(5000, 600_000),
+  DECISION_LOG_FLUSH_MS: ms(200, 10_000),
 })
 export type EdgeConfig = z.infer<typeof EdgeConfig>
 

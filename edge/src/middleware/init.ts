@@ -48,7 +48,7 @@ export function buildServices(env: Env): Services {
         token: config.UPSTASH_REDIS_REST_TOKEN,
         timeoutMs: config.USER_STATE_TIMEOUT_MS,
       }),
-      log: new QueueLogSink(env.LOG_QUEUE),
+      log: new QueueLogSink(env.LOG_QUEUE, config.DECISION_LOG_FLUSH_MS),
       userState: new UpstashUserState({
         url: config.UPSTASH_REDIS_REST_URL,
         token: config.UPSTASH_REDIS_REST_TOKEN,
