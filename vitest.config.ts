@@ -67,6 +67,9 @@ export default defineConfig({
                 // Generous here: the tests share two cores; the tight budget is tested with a server that hangs.
                 USER_STATE_TIMEOUT_MS: '2000',
                 SCORER_TOKEN: 'test-scorer-token',
+                // Tests wait for each request's waitUntil (waitOnExecutionContext), the decision log's flush
+                // included: short here, so timing tests (the breaker's pause) measure the request, not the flush.
+                DECISION_LOG_FLUSH_MS: '20',
               },
             },
           }),
