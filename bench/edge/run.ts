@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import autocannon from 'autocannon'
-import { pacedSamples, summarize, type PacedResult, type PacedSamples } from '../lib/paced-load'
+import { pacedSamples, summarize, type PacedResult } from '../lib/paced-load'
 import { BENCH_USERS } from './data'
 import { startBenchStack } from './stack'
 
@@ -99,6 +99,22 @@ function pool(rounds: readonly Saturation[]): Saturation & { perRound: number[] 
   }
 }
 
+/** ROUNDS alternating runs of the floor and the edge, each after a pause. */
+async function alternate<T>(
+  floorRun: () => Promise<T>,
+  edgeRun: () => Promise<T>,
+): Promise<[T[], T[]]> {
+  const floorRuns: T[] = []
+  const edgeRuns: T[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    await settle()
+    floorRuns.push(await floorRun())
+    await settle()
+    edgeRuns.push(await edgeRun())
+  }
+  return [floorRuns, edgeRuns]
+}
+
 async function main() {
   const { floor, edge, apiKey, stop } = await startBenchStack()
   try {
@@ -111,27 +127,19 @@ async function main() {
     console.log(
       `fixed rate: ${FIXED_RATE} req/s evenly paced, ${ROUNDS} rounds of ${FIXED_S}s each …`,
     )
-    const floorRuns: PacedSamples[] = []
-    const edgeRuns: PacedSamples[] = []
-    for (let r = 0; r < ROUNDS; r++) {
-      await settle()
-      floorRuns.push(await fixed(floor.url, undefined, FIXED_S))
-      await settle()
-      edgeRuns.push(await fixed(edge.url, apiKey, FIXED_S))
-    }
+    const [floorRuns, edgeRuns] = await alternate(
+      () => fixed(floor.url, undefined, FIXED_S),
+      () => fixed(edge.url, apiKey, FIXED_S),
+    )
     const floorFixed = summarize(floorRuns)
     const edgeFixed = summarize(edgeRuns)
     console.log(
       `saturation: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SATURATION_S}s each …`,
     )
-    const floorRounds: Saturation[] = []
-    const edgeRounds: Saturation[] = []
-    for (let r = 0; r < ROUNDS; r++) {
-      await settle()
-      floorRounds.push(await saturate(floor.url, undefined, SATURATION_S))
-      await settle()
-      edgeRounds.push(await saturate(edge.url, apiKey, SATURATION_S))
-    }
+    const [floorRounds, edgeRounds] = await alternate(
+      () => saturate(floor.url, undefined, SATURATION_S),
+      () => saturate(edge.url, apiKey, SATURATION_S),
+    )
     const floorSat = pool(floorRounds)
     const edgeSat = pool(edgeRounds)
     const roundRatios = edgeRounds.map((e, i) => (e.rps / floorRounds[i]!.rps).toFixed(2))
