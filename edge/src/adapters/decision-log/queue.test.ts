@@ -67,6 +67,22 @@ describe('QueueLogSink', () => {
     expect(batches.flat().length).toBeLessThanOrEqual(sent.length / 5)
   })
 
+  it('under steady traffic, one send carries every record of a window, not one record each', async () => {
+    const { queue, batches } = capturingQueue()
+    const sink = new QueueLogSink(queue, 100)
+    const at = '2026-11-21T10:00:00.000Z'
+    const sends: Promise<void>[] = []
+    // 30 records, one every 10 ms: 300 ms of traffic, three windows of 100 ms.
+    for (let i = 0; i < 30; i++) {
+      sends.push(sink.send(record('acme', at, i, 10)))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await Promise.all(sends)
+    const perSend = batches.map((b) => b.reduce((n, m) => n + m.body.decisions!.n, 0))
+    expect(perSend.reduce((a, b) => a + b, 0)).toBe(30)
+    expect(batches.length).toBeLessThanOrEqual(5)
+  })
+
   it('keeps the records of a failed send for the next flush', async () => {
     const { queue, batches } = capturingQueue(1)
     const sink = new QueueLogSink(queue, 1)

@@ -21,14 +21,16 @@ function toLine(record: DecisionRecord): Pending {
 }
 
 /**
- * Sends decision records to the Queue, packed. Each request adds its record to an isolate-wide buffer; in its own `waitUntil` it
- * waits `delayMs` and then sends whatever the buffer holds, each record serialized once into the NDJSON line the
- * consumer writes to R2 as is: the first timer to fire sends the records of every request that arrived meanwhile,
- * later ones find it empty. One queue operation carries many records, and every send runs in the context of the
+ * Sends decision records to the Queue, packed. Each request adds its record to an isolate-wide buffer; in its own
+ * `waitUntil` it waits for the end of the buffer's window (`delayMs` after the first record into the empty buffer)
+ * and then sends whatever the buffer holds, each record serialized once into the NDJSON line the consumer writes to
+ * R2 as is: the first timer to fire sends the records of every request of the window, later ones find it empty. One queue operation carries many records, and every send runs in the context of the
  * request that makes it (no promise crosses requests).
  */
 export class QueueLogSink {
   private pending: DecisionRecord[] = []
+  /** End of the current window (ms since epoch). */
+  private flushAt = 0
 
   constructor(
     private readonly queue: Queue<LogMessage>,
@@ -37,9 +39,15 @@ export class QueueLogSink {
 
   /** Buffers the record; the returned promise settles once it (or a later batch) was handed to the queue. */
   async send(record: DecisionRecord): Promise<void> {
+    const now = Date.now()
+    // The first record into an empty buffer opens a window; every record of the window waits for its end, so the
+    // first timer to fire sends them all. (A timer per record, each `delayMs` after its own record, would fire
+    // every few ms under steady traffic and send about one record each.)
+    if (this.pending.length === 0 || this.flushAt < now) this.flushAt = now + this.delayMs
     this.pending.push(record)
     // Serialized after the timer, off the request's path to its response.
-    if (this.pending.length < FLUSH_RECORDS) await new Promise((r) => setTimeout(r, this.delayMs))
+    if (this.pending.length < FLUSH_RECORDS)
+      await new Promise((r) => setTimeout(r, Math.max(0, this.flushAt - now)))
     if (this.pending.length === 0) return
     const taken = this.pending.map(toLine).filter((p) => {
       if (p.bytes + 64 <= MESSAGE_BYTES) return true
