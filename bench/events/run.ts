@@ -14,12 +14,12 @@ import { Pool } from 'undici'
 import { kvKeys, type TrackedEvent } from '@recsys/shared'
 import { exportLog } from '../../control-plane/src/events/export'
 import { LocalLogReader } from '../../control-plane/src/events/local-log-reader'
-import { startGateway } from '../../dev/src/gateway/server'
 import { freePort } from '../../dev/src/net/free-port'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { putLocalKv } from '../../dev/src/stack/kv-local'
 import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
 import { benchEvents, TRACKING_SECRET } from './data'
+import { startGatewayProcess } from '../lib/gateway-process'
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000)
 const BATCH = Number(process.env.BENCH_EVENTS_BATCH ?? 100)
@@ -143,11 +143,8 @@ async function main() {
     batches.push(JSON.stringify({ events: events.slice(i, i + BATCH) }))
 
   const redis = await ensureRedis()
-  const gateway = await startGateway({
-    port: await freePort(),
-    redisUrl: redis.url,
-    token: 'bench-token',
-  })
+  // In its own process, as Upstash is a service of its own (not on the load generator's event loop).
+  const gateway = await startGatewayProcess({ redisUrl: redis.url, token: 'bench-token' })
   const apiKey = `rk_bench_events_${randomUUID().slice(0, 8)}`
   const adminToken = `admin-${randomUUID()}`
   const edgeState = path.join(state, 'edge')

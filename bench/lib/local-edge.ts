@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { startGateway } from '../../dev/src/gateway/server'
+import { startGatewayProcess } from './gateway-process'
 import { freePort } from '../../dev/src/net/free-port'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
@@ -30,7 +30,7 @@ export async function startLocalEdge(opts: {
   try {
     const redis = await ensureRedis()
     stops.push(() => redis.stop())
-    const gateway = await startGateway({ port: 0, redisUrl: redis.url, token: 'bench-token' })
+    const gateway = await startGatewayProcess({ redisUrl: redis.url, token: 'bench-token' })
     stops.push(() => gateway.close())
     const token = 'bench-edge-admin'
     opts.say?.('starting the edge')

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { kvKeys, planRelease, redisKeys, type ReleaseSpec } from '@recsys/shared'
-import { startGateway } from '../../dev/src/gateway/server'
 import { freePort } from '../../dev/src/net/free-port'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { putLocalKv } from '../../dev/src/stack/kv-local'
@@ -18,6 +17,7 @@ import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
 import type { FixtureStore } from '../../gpu-scorer/test/fixture-store'
 import { pacedLoad, type PacedResult } from '../lib/paced-load'
 import { BENCH_USERS, recentItems } from './fixture'
+import { startGatewayProcess } from '../lib/gateway-process'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const state = path.join(root, '.data/bench/scorer-e2e')
@@ -111,11 +111,8 @@ export async function rankedEndToEnd(opts: {
   await rm(state, { recursive: true, force: true })
   await mkdir(state, { recursive: true })
   const redis = await ensureRedis()
-  const gateway = await startGateway({
-    port: await freePort(),
-    redisUrl: redis.url,
-    token: GATEWAY_TOKEN,
-  })
+  // In its own process, as Upstash is a service of its own (not on the load generator's event loop).
+  const gateway = await startGatewayProcess({ redisUrl: redis.url, token: GATEWAY_TOKEN })
   const stops: Array<() => Promise<void>> = [() => redis.stop(), () => gateway.close()]
   const pipeline = async (cmds: string[][]) => {
     for (let i = 0; i < cmds.length; i += 1000) {
