@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import autocannon from 'autocannon'
+import { treeCpuMs } from '../lib/proc-cpu'
 import { pacedSamples, summarize, type PacedResult } from '../lib/paced-load'
 import { BENCH_USERS } from './data'
 import { startBenchStack } from './stack'
@@ -29,6 +30,10 @@ interface Saturation {
   p99: number
   errors: number
   requests: number
+  /** CPU time (ms) the Worker's process tree (host, wrangler's proxy workerd, the Worker's workerd) used. */
+  workerCpuMs?: number
+  /** CPU time (ms) the Upstash gateway's process used. */
+  gatewayCpuMs?: number
 }
 
 const recBody = (i: number) =>
@@ -42,8 +47,10 @@ async function saturate(
   url: string,
   key: string | undefined,
   seconds: number,
+  pids: { worker?: number; gateway?: number } = {},
 ): Promise<Saturation> {
   let n = 0
+  const cpu0 = [treeCpuMs(pids.worker), treeCpuMs(pids.gateway)]
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -63,8 +70,15 @@ async function saturate(
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
     requests: r.requests.total,
+    workerCpuMs: delta(cpu0[0], treeCpuMs(pids.worker)),
+    gatewayCpuMs: delta(cpu0[1], treeCpuMs(pids.gateway)),
   }
 }
+
+const ms = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2))
+
+const delta = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : b - a
 
 const fixed = (url: string, key: string | undefined, seconds: number) =>
   pacedSamples({
@@ -85,7 +99,9 @@ const fixed = (url: string, key: string | undefined, seconds: number) =>
 const settle = () => new Promise((r) => setTimeout(r, 2000))
 
 /** Saturation rounds of one side pooled: requests over time, latency quantiles weighted by requests. */
-function pool(rounds: readonly Saturation[]): Saturation & { perRound: number[] } {
+function pool(
+  rounds: readonly Saturation[],
+): Saturation & { perRound: number[]; workerMsPerReq?: number; gatewayMsPerReq?: number } {
   const requests = rounds.reduce((n, r) => n + r.requests, 0)
   const weighted = (f: (r: Saturation) => number) =>
     Math.round(rounds.reduce((n, r) => n + f(r) * r.requests, 0) / Math.max(1, requests))
@@ -96,7 +112,20 @@ function pool(rounds: readonly Saturation[]): Saturation & { perRound: number[] 
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     requests,
     perRound: rounds.map((r) => Math.round(r.rps)),
+    workerMsPerReq: perRequest(
+      rounds.map((r) => r.workerCpuMs),
+      requests,
+    ),
+    gatewayMsPerReq: perRequest(
+      rounds.map((r) => r.gatewayCpuMs),
+      requests,
+    ),
   }
+}
+
+function perRequest(ms: readonly (number | undefined)[], requests: number): number | undefined {
+  if (ms.some((m) => m === undefined) || requests === 0) return undefined
+  return (ms as number[]).reduce((a, b) => a + b, 0) / requests
 }
 
 /** ROUNDS alternating runs of the floor and the edge, each after a pause. */
@@ -116,7 +145,7 @@ async function alternate<T>(
 }
 
 async function main() {
-  const { floor, edge, apiKey, stop } = await startBenchStack()
+  const { floor, edge, apiKey, gatewayPid, stop } = await startBenchStack()
   try {
     console.log('warming up …')
     await saturate(floor.url, undefined, 3)
@@ -137,22 +166,22 @@ async function main() {
       `saturation: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SATURATION_S}s each …`,
     )
     const [floorRounds, edgeRounds] = await alternate(
-      () => saturate(floor.url, undefined, SATURATION_S),
-      () => saturate(edge.url, apiKey, SATURATION_S),
+      () => saturate(floor.url, undefined, SATURATION_S, { worker: floor.pid }),
+      () => saturate(edge.url, apiKey, SATURATION_S, { worker: edge.pid, gateway: gatewayPid }),
     )
     const floorSat = pool(floorRounds)
     const edgeSat = pool(edgeRounds)
     const roundRatios = edgeRounds.map((e, i) => (e.rps / floorRounds[i]!.rps).toFixed(2))
 
     const sat = (name: string, f: ReturnType<typeof pool>) =>
-      `| ${name} | ${f.rps.toFixed(0)} | ${f.perRound.join(', ')} | ${f.p50} | ${f.p99} | ${f.requests} | ${f.errors} |`
+      `| ${name} | ${f.rps.toFixed(0)} | ${f.perRound.join(', ')} | ${f.p50} | ${f.p99} | ${f.requests} | ${f.errors} | ${ms(f.workerMsPerReq)} | ${ms(f.gatewayMsPerReq)} |`
     const fix = (name: string, f: PacedResult) =>
       `| ${name} | ${f.rate} | ${f.p50} | ${f.p90} | ${f.p99} | ${f.max} | ${f.sent} | ${f.errors} |`
     const report = [
       `Saturation (autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SATURATION_S} s per Worker, pooled; p50/p99 request-weighted over rounds):`,
       '',
-      '| worker | req/s | req/s by round | p50 ms | p99 ms | requests | errors |',
-      '|---|---:|---|---:|---:|---:|---:|',
+      '| worker | req/s | req/s by round | p50 ms | p99 ms | requests | errors | CPU ms/req: Worker processes | CPU ms/req: gateway |',
+      '|---|---:|---|---:|---:|---:|---:|---:|---:|',
       sat('floor (one KV value as JSON)', floorSat),
       sat('edge, cached_user', edgeSat),
       '',
@@ -164,6 +193,7 @@ async function main() {
       fix('edge, cached_user', edgeFixed),
       '',
       `throughput ratio edge/floor at saturation: ${(edgeSat.rps / floorSat.rps).toFixed(2)} (target ≥ 0.50; by round: ${roundRatios.join(', ')})`,
+      `CPU ms/req: user + system time of the Worker's processes (wrangler's host, its proxy workerd and the Worker's workerd) and of the gateway during the saturation rounds, over requests served`,
       `p99 at ${FIXED_RATE} req/s: edge ${edgeFixed.p99} ms, floor ${floorFixed.p99} ms (target: edge < 10 ms)`,
     ].join('\n')
     console.log(`\n${report}\n`)

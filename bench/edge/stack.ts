@@ -17,6 +17,7 @@ export interface BenchStack {
   edge: RunningWorker
   apiKey: string
   gatewayUrl: string
+  gatewayPid?: number
   stop(): Promise<void>
 }
 
@@ -108,7 +109,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       throw new Error(
         `the edge does not serve the cached_user path: ${probe.status} ${JSON.stringify(probeJson).slice(0, 300)}`,
       )
-    return { floor, edge, apiKey, gatewayUrl: gateway.url, stop }
+    return { floor, edge, apiKey, gatewayUrl: gateway.url, gatewayPid: gateway.pid, stop }
   } catch (e) {
     await stop()
     throw e

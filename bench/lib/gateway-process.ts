@@ -8,6 +8,7 @@ const main = path.resolve(import.meta.dirname, '../../dev/src/gateway/main.ts')
 
 export interface GatewayProcess {
   url: string
+  pid?: number
   close(): Promise<void>
 }
 
@@ -45,6 +46,7 @@ export async function startGatewayProcess(opts: {
   })
   return {
     url,
+    pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()

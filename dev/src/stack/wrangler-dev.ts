@@ -25,6 +25,8 @@ export interface WranglerDevOptions {
 
 export interface RunningWorker {
   url: string
+  /** The host process; wrangler's workerd processes are its descendants (benchmarks read their CPU time). */
+  pid?: number
   stop(): Promise<void>
 }
 
@@ -73,7 +75,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const res = await fetch(url + (opts.readyPath ?? '/'))
-      if (res.status === 200) return { url, stop }
+      if (res.status === 200) return { url, pid: child.pid, stop }
       last = `${res.status} ${(await res.text()).slice(0, 200)}`
     } catch (e) {
       last = String(e)
