@@ -40,7 +40,7 @@ export async function consumeLogBatch(
   const objects: LogObject[] = []
   const decisions = new Map<string, LogObject & { tenant: string; at: string }>()
   const decisionGroup = (tenant: string, at: string, msg: Message<LogMessage>) => {
-    const group = `${tenant}\u0000${at.slice(0, 13)}`
+    const group = logKeys.hour(tenant, at)
     let d = decisions.get(group)
     if (!d) decisions.set(group, (d = { ...newObject(''), tenant, at }))
     if (!d.msgs.includes(msg)) d.msgs.push(msg)

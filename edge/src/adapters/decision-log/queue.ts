@@ -1,31 +1,19 @@
+import { logKeys } from '@recsys/shared'
 import type { DecisionLines, DecisionRecord, LogMessage } from './message'
+import { MESSAGE_BYTES, packBatches, toLine } from './pack'
 
-/** Queue limits (Cloudflare Queues): 128 KB a message, 256 KB and 100 messages a `sendBatch`; kept under them. */
-const MESSAGE_BYTES = 100_000
-const BATCH_BYTES = 200_000
-const BATCH_MESSAGES = 100
 /** A flush is sent at once, without waiting for the timer, once this many records are pending. */
 const FLUSH_RECORDS = 40
 
-interface Pending {
-  record: DecisionRecord
-  line: string
-  bytes: number
-}
-
-const enc = new TextEncoder()
-
-function toLine(record: DecisionRecord): Pending {
-  const line = JSON.stringify(record)
-  return { record, line, bytes: enc.encode(line).length + 1 }
-}
+type Pending = ReturnType<typeof toLine<DecisionRecord>>
 
 /**
  * Sends decision records to the Queue, packed. Each request adds its record to an isolate-wide buffer; in its own
  * `waitUntil` it waits for the end of the buffer's window (`delayMs` after the first record into the empty buffer)
  * and then sends whatever the buffer holds, each record serialized once into the NDJSON line the consumer writes to
- * R2 as is: the first timer to fire sends the records of every request of the window, later ones find it empty. One queue operation carries many records, and every send runs in the context of the
- * request that makes it (no promise crosses requests).
+ * R2 as is: the first timer to fire sends the records of every request of the window, later ones find it empty.
+ * One queue operation carries many records, and every send runs in the context of the request that makes it (no
+ * promise crosses requests).
  */
 export class QueueLogSink {
   private pending: DecisionRecord[] = []
@@ -34,7 +22,8 @@ export class QueueLogSink {
 
   constructor(
     private readonly queue: Queue<LogMessage>,
-    private readonly delayMs = 20,
+    /** The window (`DECISION_LOG_FLUSH_MS`). */
+    private readonly delayMs: number,
   ) {}
 
   /** Buffers the record; the returned promise settles once it (or a later batch) was handed to the queue. */
@@ -49,18 +38,20 @@ export class QueueLogSink {
     if (this.pending.length < FLUSH_RECORDS)
       await new Promise((r) => setTimeout(r, Math.max(0, this.flushAt - now)))
     if (this.pending.length === 0) return
-    const taken = this.pending.map(toLine).filter((p) => {
-      if (p.bytes + 64 <= MESSAGE_BYTES) return true
-      // Cannot happen with the caps of buildDecision; never let one record block the buffer.
-      console.error(
-        JSON.stringify({
-          msg: 'decision record too large, dropped',
-          slate_id: p.record.slate_id,
-          bytes: p.bytes,
-        }),
-      )
-      return false
-    })
+    const taken = this.pending
+      .map((r) => toLine(r))
+      .filter((p) => {
+        if (p.bytes + 64 <= MESSAGE_BYTES) return true
+        // Cannot happen with the caps of buildDecision; never let one record block the buffer.
+        console.error(
+          JSON.stringify({
+            msg: 'decision record too large, dropped',
+            slate_id: p.record.slate_id,
+            bytes: p.bytes,
+          }),
+        )
+        return false
+      })
     this.pending = []
     const batches = packBatches(packMessages(taken))
     for (let b = 0; b < batches.length; b++) {
@@ -93,7 +84,8 @@ function packMessages(records: readonly Pending[]): Packed[] {
   const out: Packed[] = []
   for (const r of records) {
     const { tenant, at } = r.record
-    const group = `${tenant}\u0000${at.slice(0, 13)}`
+    // One message per R2 object's tenant and hour, named as the consumer names the object.
+    const group = logKeys.hour(tenant, at)
     let cur = open.get(group)
     if (!cur || cur.bytes + r.bytes > MESSAGE_BYTES) {
       cur = { msg: { tenant, at, n: 0, lines: '' }, items: [], bytes: 64 }
@@ -108,21 +100,4 @@ function packMessages(records: readonly Pending[]): Packed[] {
     p.msg.lines = p.items.map((i) => i.line).join('\n')
   }
   return out
-}
-
-function packBatches(messages: Packed[]): Packed[][] {
-  const batches: Packed[][] = []
-  let cur: Packed[] = []
-  let bytes = 0
-  for (const m of messages) {
-    if (cur.length >= BATCH_MESSAGES || (cur.length > 0 && bytes + m.bytes > BATCH_BYTES)) {
-      batches.push(cur)
-      cur = []
-      bytes = 0
-    }
-    cur.push(m)
-    bytes += m.bytes
-  }
-  if (cur.length) batches.push(cur)
-  return batches
 }
