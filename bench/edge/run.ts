@@ -36,12 +36,20 @@ interface Saturation {
   gatewayCpuMs?: number
 }
 
-const recBody = (i: number) =>
-  JSON.stringify({
-    surface: 'home_feed',
-    subject: { user_id: `user-${i % BENCH_USERS}` },
-    limit: 20,
-  })
+/** Request i of a run: the edge's `POST /v1/recommendations` for a bench user (with the key), or the floor's `GET /`. */
+const request = (key: string | undefined, i: number) =>
+  key
+    ? {
+        method: 'POST' as const,
+        path: '/v1/recommendations',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          surface: 'home_feed',
+          subject: { user_id: `user-${i % BENCH_USERS}` },
+          limit: 20,
+        }),
+      }
+    : { method: 'GET' as const, path: '/' }
 
 async function saturate(
   url: string,
@@ -55,14 +63,7 @@ async function saturate(
     url,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: [
-      {
-        method: key ? 'POST' : 'GET',
-        path: key ? '/v1/recommendations' : '/',
-        headers: key ? { authorization: `Bearer ${key}`, 'content-type': 'application/json' } : {},
-        setupRequest: (req) => (key ? { ...req, body: recBody(n++) } : req),
-      },
-    ],
+    requests: [{ setupRequest: (req) => ({ ...req, ...request(key, n++) }) }],
   })
   return {
     rps: r.requests.average,
@@ -85,15 +86,7 @@ const fixed = (url: string, key: string | undefined, seconds: number) =>
     url,
     rate: FIXED_RATE,
     seconds,
-    request: (i) =>
-      key
-        ? {
-            method: 'POST',
-            path: '/v1/recommendations',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: recBody(i),
-          }
-        : { method: 'GET', path: '/' },
+    request: (i) => request(key, i),
   })
 
 const settle = () => new Promise((r) => setTimeout(r, 2000))

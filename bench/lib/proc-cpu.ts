@@ -5,21 +5,30 @@ let tick: number | undefined
 /** Milliseconds per clock tick of /proc's CPU times. */
 const msPerTick = () => (tick ??= 1000 / Number(execSync('getconf CLK_TCK').toString().trim()))
 
+/** Parent pid and user + system ticks from the text of `/proc/<pid>/stat`. */
+function parseStat(stat: string): { ppid: number; ticks: number } {
+  // Fields after the command name (which may hold spaces), from field 3 (state) on.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }
+}
+
 /** pid → (parent pid, user + system ticks) of every live process (Linux /proc). */
 function processes(): Map<number, { ppid: number; ticks: number }> {
   const out = new Map<number, { ppid: number; ticks: number }>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      // Fields after the command name (which may hold spaces), from field 3 (state) on.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) })
+      out.set(Number(name), parseStat(readFileSync(`/proc/${name}/stat`, 'utf8')))
     } catch {
       // Exited while we looked.
     }
   }
   return out
+}
+
+/** CPU time (user + system, ms) used so far by one process (Linux /proc). */
+export function processCpuMs(pid: number): number {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks * msPerTick()
 }
 
 /**

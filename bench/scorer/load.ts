@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
 import autocannon from 'autocannon'
 import { pacedLoad } from '../lib/paced-load'
+import { processCpuMs } from '../lib/proc-cpu'
 
 /** One measured row: a load level against one scorer configuration and model. */
 export interface LoadRow {
@@ -31,13 +31,6 @@ export interface Target {
   body: (i: number) => string
 }
 
-/** utime + stime of a process, ms (Linux /proc; clock ticks of 10 ms). */
-async function processCpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-}
-
 async function scrape(t: Target) {
   const text = await (await fetch(`${t.url}/metrics`)).text()
   const v = (s: string) =>
@@ -49,7 +42,7 @@ async function scrape(t: Target) {
     batchCount: v('scorer_batch_rows_count'),
     scored: v(`scorer_scored_candidates_total{tenant="${t.tenant}"}`),
     requests: v('scorer_stage_duration_ms_count{stage="total"}'),
-    cpu: await processCpuMs(t.pid),
+    cpu: processCpuMs(t.pid),
   }
 }
 
