@@ -48,3 +48,16 @@ export function catalogInteractions(data: Pick<Dataset, 'items' | 'interactions'
   const known = new Set(data.items.map((it) => it.item_id))
   return data.interactions.filter((x) => known.has(x.item_id))
 }
+
+/** Each user's distinct items. */
+export function itemsByUser(
+  interactions: Iterable<Pick<Interaction, 'user_id' | 'item_id'>>,
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const x of interactions) {
+    const mine = out.get(x.user_id)
+    if (mine) mine.add(x.item_id)
+    else out.set(x.user_id, new Set([x.item_id]))
+  }
+  return out
+}

@@ -2,15 +2,15 @@ import type { FitOptions } from '../model/fit'
 import { forward } from '../model/mlp'
 import { alsScores, trainAls, type AlsModel, type AlsOptions } from './als'
 import { coOccurrence, histories, lastTouched, neighbors } from './co-occurrence'
-import type { Dataset } from './dataset'
+import { itemsByUser, type Dataset } from './dataset'
 import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
 import { byScore, type Scored } from './popularity'
 import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from './ranker'
 import { rankerArtifacts } from './ranker-artifacts'
 import {
+  bestOf,
   evenSample,
   historySplit,
-  kthLargest,
   rankerExamples,
   userCandidates,
   type ExampleOptions,
@@ -112,13 +112,7 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
     mine.add(x.item_id)
     counts.set(x.item_id, (counts.get(x.item_id) ?? 0) + 1)
   }
-  const relevant = new Map<string, Set<string>>()
-  for (const x of split.test) {
-    if (trainItems.get(x.user_id)?.has(x.item_id)) continue
-    const mine = relevant.get(x.user_id) ?? new Set<string>()
-    relevant.set(x.user_id, mine)
-    mine.add(x.item_id)
-  }
+  const relevant = itemsByUser(split.test.filter((x) => !trainItems.get(x.user_id)?.has(x.item_id)))
   const eligible = [...relevant.keys()].filter((u) => trainItems.has(u)).sort()
   const users = evenSample(eligible, maxUsers)
   const popular = [...counts].map(([item_id, score]) => ({ item_id, score })).sort(byScore)
@@ -156,13 +150,8 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
           const i = model.itemIndex.get(id)
           if (i !== undefined) s[i] = -Infinity
         }
-        // Only items at or above the K-th best score can make the list (one linear select, no object per item).
-        const bound = kthLargest(Float64Array.from(s), Math.min(K, s.length))
-        const best: Scored[] = []
-        s.forEach((score, i) => {
-          if (score >= bound && score > -Infinity) best.push({ item_id: model.items[i]!, score })
-        })
-        return topK(best, mine, K)
+        // One linear select of the K best, no object per item.
+        return topK(bestOf(model.items, s, K), mine, K)
       }
     },
     ranker: () => {

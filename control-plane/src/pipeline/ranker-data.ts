@@ -9,7 +9,7 @@ import {
   type RankSource,
   type SubjectSignals,
 } from '@recsys/shared'
-import type { Interaction } from './dataset'
+import { itemsByUser, type Interaction } from './dataset'
 import { byScore, type Scored } from './popularity'
 import type { RankerArtifacts } from './ranker-artifacts'
 import { leaveLastN, temporalSplit, type Split } from './split'
@@ -227,13 +227,22 @@ export function nearestScored(
     for (let d = 0; d < f; d++) s += vector[d]! * m[i * f + d]!
     scores[i] = s
   }
-  const k = Math.min(n, unseen)
-  if (k === 0) return []
-  // The k-th best score bounds the list: only items at or above it are sorted (with ties by id).
+  return bestOf(ids, scores, Math.min(n, unseen))
+}
+
+/**
+ * The `k` best of `scores` (the scores of `ids`, position by position; −Infinity for an excluded item), best first
+ * with ties by id. The k-th best score bounds the list: only items at or above it are sorted.
+ */
+export function bestOf(ids: readonly string[], scores: Float64Array, k: number): Scored[] {
+  k = Math.min(k, ids.length)
+  if (k <= 0) return []
   const bound = kthLargest(Float64Array.from(scores), k)
   const out: Scored[] = []
-  for (let i = 0; i < ids.length; i++)
-    if (scores[i]! >= bound) out.push({ item_id: ids[i]!, score: scores[i]! })
+  for (let i = 0; i < ids.length; i++) {
+    const score = scores[i]!
+    if (score >= bound && score > -Infinity) out.push({ item_id: ids[i]!, score })
+  }
   return out.sort(byScore).slice(0, k)
 }
 
@@ -369,16 +378,16 @@ export function labelSets(
   a: RankerArtifacts,
   labels: readonly Interaction[],
 ): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>()
-  for (const x of labels) {
-    const timeline = a.timelines.get(x.user_id)
-    if (!timeline || !a.catalog.has(x.item_id)) continue
-    if (timeline.some((t) => t.item_id === x.item_id)) continue
-    const mine = out.get(x.user_id) ?? new Set<string>()
-    out.set(x.user_id, mine)
-    mine.add(x.item_id)
-  }
-  return out
+  return itemsByUser(
+    labels.filter((x) => {
+      const timeline = a.timelines.get(x.user_id)
+      return (
+        timeline !== undefined &&
+        a.catalog.has(x.item_id) &&
+        !timeline.some((t) => t.item_id === x.item_id)
+      )
+    }),
+  )
 }
 
 /**

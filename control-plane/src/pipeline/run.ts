@@ -12,7 +12,7 @@ import {
   recordEvaluation,
   type ChampionDecision,
 } from './champion'
-import { catalogInteractions, type Dataset } from './dataset'
+import { catalogInteractions, itemsByUser, type Dataset } from './dataset'
 import { loadDataset } from './load-dataset'
 import { aggregateInteractions } from './aggregate'
 import { ALS_PARAMS, trainAls } from './als'
@@ -197,12 +197,7 @@ export async function runPipeline(
     // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
     let userSlates: ReturnType<typeof mfUserSlates> | undefined
     if (evaluation.slate_model !== 'item2item') {
-      const consumed = new Map<string, Set<string>>()
-      for (const x of interactions) {
-        const mine = consumed.get(x.user_id) ?? new Set<string>()
-        consumed.set(x.user_id, mine)
-        mine.add(x.item_id)
-      }
+      const consumed = itemsByUser(interactions)
       await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
       userSlates = mfUserSlates(
         als,
