@@ -1,4 +1,4 @@
-import { categoryAffinity, itemAge } from './ranker'
+import { historyIndex, itemAge } from './ranker'
 
 /**
  * Features of the `edge_model` (tier `edge_rescored`): what workerd knows without the scorer — the user's cached
@@ -32,11 +32,12 @@ export function edgeFeatures(
   const F = EDGE_FEATURE_COUNT
   const out = new Float32Array(slate.length * F)
   const top = Math.max(0, ...slate.map((c) => c.score ?? 0))
+  const affinity = historyIndex(historyCategories)
   slate.forEach((c, r) => {
     const o = r * F
     out[o + 0] = top > 0 ? Math.max(0, (c.score ?? 0) / top) : 0
     out[o + 1] = 1 / (1 + r)
-    out[o + 2] = categoryAffinity(c.categories, historyCategories)
+    out[o + 2] = affinity.affinity(c.categories)
     out[o + 3] = itemAge(c.published_at, now)
   })
   return out

@@ -1,7 +1,9 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { EDGE_FEATURE_COUNT, EDGE_FEATURES, edgeFeatures } from './edge'
 import {
   categoryAffinity,
+  historyIndex,
   itemAge,
   listSignals,
   meanVector,
@@ -115,6 +117,30 @@ describe('ranker features', () => {
     expect([...meanVector([Float32Array.from([1, 3]), Float32Array.from([3, 5])])!]).toEqual([2, 4])
     expect(categoryAffinity(['a'], [['a'], ['b'], ['a', 'c']])).toBeCloseTo(2 / 3)
     expect(categoryAffinity([], [['a']])).toBe(0)
+  })
+
+  it('the indexed affinity is the share of history entries that share a category, for any history', () => {
+    // The definition, entry by entry; the index (bit masks, one word per 32 entries) must give the same float.
+    const reference = (cats: readonly string[], history: ReadonlyArray<readonly string[]>) =>
+      history.length === 0 || cats.length === 0
+        ? 0
+        : history.filter((h) => h.some((c) => cats.includes(c))).length / history.length
+    const cat = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', '', 'constructor')
+    const cats = fc.array(cat, { maxLength: 4 })
+    fc.assert(
+      fc.property(
+        fc.array(cats, { maxLength: 100, size: 'max' }),
+        fc.array(cats, { maxLength: 8 }),
+        (history, items) => {
+          const index = historyIndex(history)
+          for (const c of items) {
+            expect(index.affinity(c)).toBe(reference(c, history))
+            expect(categoryAffinity(c, history)).toBe(reference(c, history))
+          }
+        },
+      ),
+      { numRuns: 500 },
+    )
   })
 })
 

@@ -89,10 +89,51 @@ export function categoryAffinity(
   cats: readonly string[],
   history: ReadonlyArray<readonly string[]>,
 ): number {
-  if (history.length === 0 || cats.length === 0) return 0
-  let shared = 0
-  for (const h of history) if (h.some((c) => cats.includes(c))) shared++
-  return shared / history.length
+  return historyIndex(history).affinity(cats)
+}
+
+/**
+ * The history's categories indexed once per request: for each category, the set of history entries (a bit mask
+ * over entry indices) that hold it. A candidate's affinity is the size of the union of its categories' masks over
+ * the history's length: the same count as testing every entry against every category, in a few word operations.
+ */
+export function historyIndex(history: ReadonlyArray<readonly string[]>) {
+  const words = Math.ceil(history.length / 32)
+  const masks = new Map<string, Uint32Array>()
+  history.forEach((cats, i) => {
+    for (const c of cats) {
+      let m = masks.get(c)
+      if (!m) masks.set(c, (m = new Uint32Array(words)))
+      m[i >>> 5]! |= 1 << (i & 31)
+    }
+  })
+  const counts = new Map<string, number>()
+  for (const [c, m] of masks) counts.set(c, popcount(m))
+  const union = new Uint32Array(words)
+  return {
+    affinity(cats: readonly string[]): number {
+      if (history.length === 0 || cats.length === 0) return 0
+      if (cats.length === 1) return (counts.get(cats[0]!) ?? 0) / history.length
+      union.fill(0)
+      for (const c of cats) {
+        const m = masks.get(c)
+        if (m) for (let w = 0; w < words; w++) union[w]! |= m[w]!
+      }
+      return popcount(union) / history.length
+    },
+  }
+}
+
+/** Set bits over all words. */
+function popcount(words: Uint32Array): number {
+  let n = 0
+  for (let w = 0; w < words.length; w++) {
+    let x = words[w]!
+    x -= (x >>> 1) & 0x55555555
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+    n += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+  }
+  return n
 }
 
 /** log1p(age in days) / log1p(3650), capped at 1; 0.5 when the publication time is unknown. */
@@ -114,25 +155,29 @@ export function rankerFeatures(
   const F = RANKER_FEATURE_COUNT
   if (out.length < candidates.length * F)
     throw new Error(`feature buffer holds ${out.length} values, needs ${candidates.length * F}`)
-  candidates.forEach((c, r) => {
+  const affinity = historyIndex(subject.historyCategories)
+  const user = subject.vector
+  const sessions = subject.sessionVectors
+  for (let r = 0; r < candidates.length; r++) {
+    const c = candidates[r]!
     const o = r * F
     const v = c.item.vector
-    out[o + 0] = subject.vector && v ? dot(subject.vector, v) : 0
-    out[o + 1] = subject.vector ? 1 : 0
+    out[o + 0] = user && v ? dot(user, v) : 0
+    out[o + 1] = user ? 1 : 0
     out[o + 2] = c.i2iMax
     out[o + 3] = Math.log1p(c.i2iHits)
     let sdot = 0
-    if (v) for (const s of subject.sessionVectors) sdot = Math.max(sdot, dot(s, v))
+    if (v) for (let k = 0; k < sessions.length; k++) sdot = Math.max(sdot, dot(sessions[k]!, v))
     out[o + 4] = sdot
     out[o + 5] = c.item.trending
     out[o + 6] = c.item.popularity
-    out[o + 7] = categoryAffinity(c.item.categories, subject.historyCategories)
+    out[o + 7] = affinity.affinity(c.item.categories)
     out[o + 8] = itemAge(c.item.published_at, now)
     out[o + 9] = c.sources.has('ann') ? 1 : 0
     out[o + 10] = c.sources.has('item2item') ? 1 : 0
     out[o + 11] = c.sources.has('trending') ? 1 : 0
     out[o + 12] = c.sources.has('editorial') ? 1 : 0
-  })
+  }
   return out
 }
 
