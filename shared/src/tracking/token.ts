@@ -1,5 +1,6 @@
 import type { Tier } from '../contracts/common'
 import { err, ok, type Result } from '../util/result'
+import { COMPACT_VERSION, decodeCompact, encodeCompact } from './compact'
 
 /** What a tracking token binds: an impression of one item at one position of one slate. */
 export interface TrackingClaims {
@@ -93,7 +94,17 @@ function tenantKey(secret: string, tenant: string): Promise<CryptoKey> {
   return key
 }
 
-/** Mints `base64url(claims).base64url(hmac)`. */
+/** Bytes of the signature kept in a compact token: HMAC-SHA256 truncated to 128 bits (as RFC 4868 does). */
+const COMPACT_SIG_BYTES = 16
+/** The JSON body's first byte, `{`. */
+const JSON_BODY = 0x7b
+
+/**
+ * Mints `base64url(body).base64url(signature)`, signed with the tenant's key over the base64url text of the body.
+ * The body is the compact encoding of the claims (`./compact.ts`, with a 16-byte signature: about 100 characters
+ * for typical ids) or, for claims it cannot carry exactly (a lone surrogate in an id), the claims as JSON with the
+ * whole 32-byte signature. Tokens are opaque to clients (API.md); both forms verify.
+ */
 export async function mintTrackingToken(secret: string, claims: TrackingClaims): Promise<string> {
   return (await mintTrackingTokens(secret, [claims]))[0]!
 }
@@ -105,11 +116,15 @@ export async function mintTrackingTokens(
 ): Promise<string[]> {
   const keys = new Map<string, CryptoKey>()
   for (const c of list) if (!keys.has(c.t)) keys.set(c.t, await tenantKey(secret, c.t))
-  const bodies = list.map((c) => b64urlBytes(enc.encode(JSON.stringify(c))))
+  const compact = encodeCompact(list)
+  const bodies = list.map((c, i) => b64urlBytes(compact[i] ?? enc.encode(JSON.stringify(c))))
   const sigs = await Promise.all(
     bodies.map((b, i) => crypto.subtle.sign('HMAC', keys.get(list[i]!.t)!, b)),
   )
-  return bodies.map((b, i) => `${ascii(b)}.${ascii(b64urlBytes(new Uint8Array(sigs[i]!)))}`)
+  return bodies.map((b, i) => {
+    const sig = new Uint8Array(sigs[i]!, 0, compact[i] ? COMPACT_SIG_BYTES : undefined)
+    return `${ascii(b)}.${ascii(b64urlBytes(sig))}`
+  })
 }
 
 export type TokenError =
@@ -129,22 +144,34 @@ export async function verifyTrackingToken(
   if (parts.length !== 2) return err('malformed')
   const body = fromB64url(parts[0]!)
   const sig = fromB64url(parts[1]!)
-  if (!body || !sig || sig.length !== 32) return err('malformed')
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    await tenantKey(secret, expect.tenant),
-    sig,
-    enc.encode(parts[0]!),
-  )
-  if (!valid) return err('bad_signature')
-  let claims: TrackingClaims
-  try {
-    claims = JSON.parse(new TextDecoder().decode(body)) as TrackingClaims
-  } catch {
-    return err('malformed')
-  }
+  // The signature's text must be canonical base64url (no stray bits in its last character): one text per token.
+  if (!body || !sig || ascii(b64urlBytes(sig)) !== parts[1]) return err('malformed')
+  const key = await tenantKey(secret, expect.tenant)
+  const signed = enc.encode(parts[0]!)
+  let claims: TrackingClaims | undefined
+  // The body's first byte names its format, and each format has its own signature length.
+  if (body[0] === COMPACT_VERSION && sig.length === COMPACT_SIG_BYTES) {
+    const full = new Uint8Array(await crypto.subtle.sign('HMAC', key, signed))
+    if (!equalPrefix(full, sig)) return err('bad_signature')
+    claims = decodeCompact(body)
+  } else if (body[0] === JSON_BODY && sig.length === 32) {
+    if (!(await crypto.subtle.verify('HMAC', key, sig, signed))) return err('bad_signature')
+    try {
+      claims = JSON.parse(new TextDecoder().decode(body)) as TrackingClaims
+    } catch {
+      return err('malformed')
+    }
+  } else return err('malformed')
+  if (!claims) return err('malformed')
   if (claims.t !== expect.tenant) return err('wrong_tenant')
   if (expect.subject !== undefined && claims.u !== expect.subject) return err('wrong_subject')
   if (expect.item !== undefined && claims.i !== expect.item) return err('wrong_item')
   return ok(claims)
+}
+
+/** Whether `sig` equals the first `sig.length` bytes of `full`, in time that does not depend on where they differ. */
+function equalPrefix(full: Uint8Array, sig: Uint8Array): boolean {
+  let diff = 0
+  for (let k = 0; k < sig.length; k++) diff |= full[k]! ^ sig[k]!
+  return diff === 0
 }
