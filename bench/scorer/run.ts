@@ -7,6 +7,7 @@
  *   - bare onnxruntime-node: `session.run` of the same model on a 1000-row batch, alone, with the scorer's session
  *     options (one intra-op thread) — the ratio's denominator — and with onnxruntime's defaults (for information);
  *   - the scorer with batching across requests turned off (one request per `session.run`);
+ *   - the scorer with inference on its event loop (`SCORER_INFERENCE_THREAD=main`) instead of a worker thread;
  *   - end to end (`bench/scorer/e2e.ts`): the edge's `ranked` tier under `wrangler dev` at a fixed rate, against
  *     the same requests with the kill switch `edge.scorer` engaged.
  * Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (1,4,16), BENCH_RATES (50,100), BENCH_ITEMS (5000),
@@ -120,6 +121,10 @@ export async function runScorerBench() {
     const configs: ScorerScript[] = [
       { name: 'micro-batched', env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS } },
       { name: 'batching off', env: { SCORER_MAX_WAIT_MS: '0', SCORER_MAX_BATCH_REQUESTS: '1' } },
+      {
+        name: 'event loop',
+        env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS, SCORER_INFERENCE_THREAD: 'main' },
+      },
     ]
     const rows: LoadRow[] = []
     let e2e: E2eRow[] = []
@@ -241,14 +246,18 @@ function renderReport(
       out.push(
         `- ${x.m.label}: p99 at ${p.load} = ${f(p.p99)} ms (target ≤ 20 ms: ${met(p.p99 <= 20)}); p50 / bare p50 = ${f(p.p50 / x.bare.p50, 1)}×`,
       )
-    const off = rows.filter((r) => r.model === x.m.label && r.name === 'batching off')
-    for (const o of off) {
-      const on = mine.find((r) => r.load === o.load)
-      if (on)
-        out.push(
-          `- ${x.m.label}, ${o.load}: batched/unbatched req/s ${f(on.rps / o.rps)}×, p99 ${f(on.p99)} vs ${f(o.p99)} ms`,
-        )
-    }
+    const baselines = [
+      ['batching off', 'batched/unbatched'],
+      ['event loop', 'inference thread/event loop'],
+    ] as const
+    for (const [name, ratio] of baselines)
+      for (const o of rows.filter((r) => r.model === x.m.label && r.name === name)) {
+        const on = mine.find((r) => r.load === o.load)
+        if (on)
+          out.push(
+            `- ${x.m.label}, ${o.load}: ${ratio} req/s ${f(on.rps / o.rps)}×, p99 ${f(on.p99)} vs ${f(o.p99)} ms`,
+          )
+      }
   }
   out.push(
     '- closed loop at 4 and 16 connections on 2 cores is saturation (p50 ≈ connections / throughput): for information',

@@ -14,6 +14,8 @@ export const ScorerEnv = z.object({
   /** At most this many requests per batch; 1 turns batching across requests off (a baseline). */
   SCORER_MAX_BATCH_REQUESTS: z.coerce.number().int().min(1).optional(),
   SCORER_EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /** Where inference runs: a worker thread per loaded model, or the event loop's thread (a baseline). */
+  SCORER_INFERENCE_THREAD: z.enum(['worker', 'main']).default('worker'),
   SCORER_DEFAULT_DEADLINE_MS: z.coerce.number().int().min(1).default(100),
   /** Optional: kill switches (`source.<id>`) read from Upstash's REST API. */
   UPSTASH_REDIS_REST_URL: z.url().optional(),
@@ -22,6 +24,7 @@ export const ScorerEnv = z.object({
 export type ScorerEnv = z.infer<typeof ScorerEnv>
 
 export type ExecutionProviderChoice = ScorerEnv['SCORER_EXECUTION_PROVIDER']
+export type InferenceThreadChoice = ScorerEnv['SCORER_INFERENCE_THREAD']
 
 /** Parses the environment; the error lists every bad variable on one line each. */
 export function parseEnv(

@@ -32,6 +32,7 @@ async function main() {
     maxWaitMs: e.SCORER_MAX_WAIT_MS,
     maxBatchRequests: e.SCORER_MAX_BATCH_REQUESTS,
     executionProvider: e.SCORER_EXECUTION_PROVIDER,
+    inferenceThread: e.SCORER_INFERENCE_THREAD,
     defaultDeadlineMs: e.SCORER_DEFAULT_DEADLINE_MS,
     killSwitches:
       e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN

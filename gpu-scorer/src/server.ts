@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server'
 import { createScorerApp } from './app'
 import { LocalArtifactStore, type ArtifactStore } from './artifacts/artifact-store'
 import { ReleaseManager } from './artifacts/release-manager'
-import type { ExecutionProviderChoice } from './config'
+import type { ExecutionProviderChoice, InferenceThreadChoice } from './config'
 import { noKillSwitches, type KillSwitchReader } from './kill-switches/kill-switch-reader'
 import { jsonLogger, type Logger } from './log'
 import { ScorerMetrics } from './metrics/scorer-metrics'
@@ -26,6 +26,8 @@ export interface ScorerOptions {
   /** At most this many requests per inference batch; 1 turns batching across requests off. */
   maxBatchRequests?: number
   executionProvider?: ExecutionProviderChoice
+  /** Where inference runs (default: a worker thread per loaded model). */
+  inferenceThread?: InferenceThreadChoice
   defaultDeadlineMs?: number
   killSwitches?: KillSwitchReader
   log?: Logger
@@ -51,6 +53,7 @@ export async function startScorer(opts: ScorerOptions): Promise<RunningScorer> {
     tenants: opts.tenants,
     pollMs: opts.pollMs ?? 1000,
     provider: opts.executionProvider ?? 'auto',
+    inferenceThread: opts.inferenceThread ?? 'worker',
     maxBatch: opts.maxBatch ?? 4096,
     maxWaitMs: opts.maxWaitMs ?? 0,
     maxRequests: opts.maxBatchRequests,

@@ -12,7 +12,7 @@ import {
   type SurfaceConfig,
 } from '@recsys/shared'
 import type { z } from 'zod'
-import type { ExecutionProviderChoice } from '../config'
+import type { ExecutionProviderChoice, InferenceThreadChoice } from '../config'
 import { ItemSignalTable } from '../features/item-signals'
 import { BatchedModel, type BatchedModelOptions } from '../ranking/batched-model'
 import { PrefilterVerdicts } from '../retrieval/prefilter'
@@ -52,6 +52,8 @@ export interface LoadedRelease {
 
 export interface LoadReleaseOptions extends BatchedModelOptions {
   provider: ExecutionProviderChoice
+  /** Where inference runs (default: a worker thread). */
+  inferenceThread?: InferenceThreadChoice
 }
 
 const fileOf = (m: ScorerReleaseManifest, kind: ArtifactKind): ScorerFile | undefined =>
@@ -94,6 +96,7 @@ export async function loadRelease(
     await store.blob(tenant, modelFile),
     modelFile.metadata,
     opts.provider,
+    opts.inferenceThread,
   )
   const editorial = new Map<string, SlateEntry[]>()
   // The default list of a surface (no variant) wins over variants' lists.

@@ -1,6 +1,7 @@
 import { RANKER_FEATURE_COUNT, RANKER_FEATURES, ModelMetadata } from '@recsys/shared'
 import * as ort from 'onnxruntime-node'
-import type { ExecutionProviderChoice } from '../config'
+import type { ExecutionProviderChoice, InferenceThreadChoice } from '../config'
+import { InferenceThread } from './worker-model'
 
 export type ExecutionProvider = 'cpu' | 'cuda'
 
@@ -43,33 +44,88 @@ export const sessionOptions = (ep: ExecutionProvider): ort.InferenceSession.Sess
   extra: { session: { intra_op: { allow_spinning: '0' } } },
 })
 
-async function createSession(
+/** A session on the event loop's thread, or on its own (`SCORER_INFERENCE_THREAD`). */
+interface Session {
+  inputNames: readonly string[]
+  outputNames: readonly string[]
+  run(features: Float32Array, rows: number): Promise<Float32Array>
+  release(): Promise<void>
+}
+
+async function mainThreadSession(
   bytes: Uint8Array,
-  choice: ExecutionProviderChoice,
-): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> {
-  const opts = sessionOptions
-  if (choice === 'cpu' || (choice === 'auto' && cudaUnavailable))
-    return { session: await ort.InferenceSession.create(bytes, opts('cpu')), provider: 'cpu' }
-  try {
-    return { session: await ort.InferenceSession.create(bytes, opts('cuda')), provider: 'cuda' }
-  } catch (e) {
-    if (choice === 'cuda') throw new Error(`CUDA execution provider unusable: ${String(e)}`)
-    cudaUnavailable = true
-    return { session: await ort.InferenceSession.create(bytes, opts('cpu')), provider: 'cpu' }
+  ep: ExecutionProvider,
+  io: { inputName: string; outputName: string },
+): Promise<Session> {
+  const session = await ort.InferenceSession.create(bytes, sessionOptions(ep))
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(features, rows) {
+      const input = new ort.Tensor('float32', features, [rows, RANKER_FEATURE_COUNT])
+      const out = await session.run({ [io.inputName]: input }, [io.outputName])
+      return out[io.outputName]!.data as Float32Array
+    },
+    release: () => session.release(),
   }
 }
 
-/** Loads ONNX bytes with the provider of `choice` and checks the session against the metadata. */
+async function workerSession(
+  bytes: Uint8Array,
+  ep: ExecutionProvider,
+  io: { inputName: string; outputName: string },
+): Promise<Session> {
+  const thread = new InferenceThread({
+    bytes,
+    options: sessionOptions(ep),
+    ...io,
+    width: RANKER_FEATURE_COUNT,
+  })
+  const { inputNames, outputNames } = await thread.start()
+  return {
+    inputNames,
+    outputNames,
+    run: (features, rows) => thread.run(features, rows),
+    release: () => thread.close(),
+  }
+}
+
+async function createSession(
+  bytes: Uint8Array,
+  choice: ExecutionProviderChoice,
+  thread: InferenceThreadChoice,
+  io: { inputName: string; outputName: string },
+): Promise<{ session: Session; provider: ExecutionProvider }> {
+  const open = thread === 'worker' ? workerSession : mainThreadSession
+  if (choice === 'cpu' || (choice === 'auto' && cudaUnavailable))
+    return { session: await open(bytes, 'cpu', io), provider: 'cpu' }
+  try {
+    return { session: await open(bytes, 'cuda', io), provider: 'cuda' }
+  } catch (e) {
+    if (choice === 'cuda') throw new Error(`CUDA execution provider unusable: ${String(e)}`)
+    cudaUnavailable = true
+    return { session: await open(bytes, 'cpu', io), provider: 'cpu' }
+  }
+}
+
+/**
+ * Loads ONNX bytes with the provider of `choice` and checks the session against the metadata. `thread`: where
+ * inference runs, on a worker thread of its own (the default) or on the event loop.
+ */
 export async function loadRankerModel(
   bytes: Uint8Array,
   rawMetadata: unknown,
   choice: ExecutionProviderChoice,
+  thread: InferenceThreadChoice = 'worker',
 ): Promise<RankerModel> {
   const metadata = ModelMetadata.parse(rawMetadata)
   checkFeatureSchema(metadata)
   const inputName = metadata.feature_schema.inputs[0]!.name
   const outputName = metadata.feature_schema.outputs[0]!.name
-  const { session, provider } = await createSession(bytes, choice)
+  const { session, provider } = await createSession(bytes, choice, thread, {
+    inputName,
+    outputName,
+  })
   if (!session.inputNames.includes(inputName) || !session.outputNames.includes(outputName)) {
     await session.release()
     throw new Error(
@@ -81,9 +137,7 @@ export async function loadRankerModel(
     provider,
     metadata,
     async predict(features, rows) {
-      const input = new ort.Tensor('float32', features, [rows, RANKER_FEATURE_COUNT])
-      const out = await session.run({ [inputName]: input }, [outputName])
-      const data = out[outputName]!.data as Float32Array
+      const data = await session.run(features, rows)
       if (data.length !== rows)
         throw new Error(`model returned ${data.length} values for ${rows} rows`)
       return data

@@ -182,6 +182,7 @@ export class ReleaseManager {
       model_version: next.model_version,
       index_version: next.index_version,
       provider: next.model.model.provider,
+      inference_thread: this.opts.inferenceThread ?? 'worker',
       load_ms: Math.round(performance.now() - t0),
     })
   }

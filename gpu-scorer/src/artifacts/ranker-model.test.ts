@@ -1,0 +1,75 @@
+import { buildModelBundle } from '@recsys/control-plane/model'
+import { RANKER_FEATURE_COUNT as F, RANKER_FEATURES } from '@recsys/shared'
+import { describe, expect, it } from 'vitest'
+import { loadRankerModel, sessionOptions } from './ranker-model'
+import { InferenceThread } from './worker-model'
+
+// Real ONNX files (the trainer's export code) in real onnxruntime-node sessions, on a worker thread and on the
+// test's own thread.
+const bundle = buildModelBundle({ features: RANKER_FEATURES, hidden: [32, 16], seed: 7 })
+
+const features = (rows: number, seed = 1) =>
+  Float32Array.from({ length: rows * F }, (_, i) => Math.sin(seed * 31 + i * 0.37))
+
+const thread = () =>
+  new InferenceThread({
+    bytes: bundle.onnx,
+    options: sessionOptions('cpu'),
+    inputName: 'features',
+    outputName: 'score',
+    width: F,
+  })
+
+describe('inference on a worker thread', () => {
+  it('gives the same scores as the same session on the event loop, batch by batch', async () => {
+    const onWorker = await loadRankerModel(bundle.onnx, bundle.metadata, 'cpu', 'worker')
+    const onMain = await loadRankerModel(bundle.onnx, bundle.metadata, 'cpu', 'main')
+    try {
+      for (const rows of [1, 7, 848]) {
+        const f = features(rows, rows)
+        const [a, b] = await Promise.all([onWorker.predict(f, rows), onMain.predict(f, rows)])
+        expect(a.length).toBe(rows)
+        expect([...a]).toEqual([...b])
+        // The caller's features are copied, not taken: still readable after the call.
+        expect(f.length).toBe(rows * F)
+      }
+      // Concurrent batches come back to their own callers.
+      const inputs = [3, 5, 9].map((rows) => features(rows, 100 + rows))
+      const outs = await Promise.all(inputs.map((f, k) => onWorker.predict(f, [3, 5, 9][k]!)))
+      for (const [k, f] of inputs.entries())
+        expect([...outs[k]!]).toEqual([...(await onMain.predict(f, [3, 5, 9][k]!))])
+    } finally {
+      await onWorker.dispose()
+      await onMain.dispose()
+    }
+  })
+
+  it('fails the in-flight batches of a thread that died, and starts a new one for the next batch', async () => {
+    const t = thread()
+    await t.start()
+    const inFlight = t.run(features(200_000), 200_000)
+    await t.kill()
+    await expect(inFlight).rejects.toThrow(/inference thread exited/)
+    const again = await t.run(features(4), 4)
+    expect(again.length).toBe(4)
+    expect(t.starts).toBe(2)
+    await t.close()
+  })
+
+  it('on close, lets in-flight batches finish, then refuses new ones', async () => {
+    const t = thread()
+    await t.start()
+    const inFlight = t.run(features(5000), 5000)
+    await t.close()
+    expect((await inFlight).length).toBe(5000)
+    await expect(t.run(features(1), 1)).rejects.toThrow(/closed/)
+  })
+
+  it('a model onnxruntime cannot load fails the load with its reason, on either thread', async () => {
+    const junk = Uint8Array.from([1, 2, 3, 4])
+    for (const where of ['worker', 'main'] as const)
+      await expect(loadRankerModel(junk, bundle.metadata, 'cpu', where)).rejects.toThrow(
+        /protobuf|parse|model/i,
+      )
+  })
+})
