@@ -14,8 +14,11 @@ export const ScorerEnv = z.object({
   /** At most this many requests per batch; 1 turns batching across requests off (a baseline). */
   SCORER_MAX_BATCH_REQUESTS: z.coerce.number().int().min(1).optional(),
   SCORER_EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
-  /** Where inference runs: a worker thread per loaded model, or the event loop's thread (a baseline). */
-  SCORER_INFERENCE_THREAD: z.enum(['worker', 'main']).default('worker'),
+  /**
+   * Where inference runs: a worker thread per loaded model, the event loop's thread, or `auto`: measured per model
+   * at load (the event loop when a 1000-row batch runs in less than a hand-over to a thread costs).
+   */
+  SCORER_INFERENCE_THREAD: z.enum(['auto', 'worker', 'main']).default('auto'),
   SCORER_DEFAULT_DEADLINE_MS: z.coerce.number().int().min(1).default(100),
   /** Optional: kill switches (`source.<id>`) read from Upstash's REST API. */
   UPSTASH_REDIS_REST_URL: z.url().optional(),

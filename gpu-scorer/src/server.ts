@@ -26,7 +26,7 @@ export interface ScorerOptions {
   /** At most this many requests per inference batch; 1 turns batching across requests off. */
   maxBatchRequests?: number
   executionProvider?: ExecutionProviderChoice
-  /** Where inference runs (default: a worker thread per loaded model). */
+  /** Where inference runs (default `auto`: measured per model at load). */
   inferenceThread?: InferenceThreadChoice
   defaultDeadlineMs?: number
   killSwitches?: KillSwitchReader
@@ -53,7 +53,7 @@ export async function startScorer(opts: ScorerOptions): Promise<RunningScorer> {
     tenants: opts.tenants,
     pollMs: opts.pollMs ?? 1000,
     provider: opts.executionProvider ?? 'auto',
-    inferenceThread: opts.inferenceThread ?? 'worker',
+    inferenceThread: opts.inferenceThread ?? 'auto',
     maxBatch: opts.maxBatch ?? 4096,
     maxWaitMs: opts.maxWaitMs ?? 0,
     maxRequests: opts.maxBatchRequests,

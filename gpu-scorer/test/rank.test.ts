@@ -232,6 +232,7 @@ describe('GET /metrics', () => {
       'scorer_shrunk_total',
       'scorer_loaded_release',
       'scorer_execution_provider',
+      'scorer_inference_thread',
     ])
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'))
     expect(
@@ -247,5 +248,7 @@ describe('GET /metrics', () => {
       ),
     ).toBe(1)
     expect(sample(text, 'scorer_execution_provider{provider="cpu"}')).toBe(1)
+    // The fixture's small ranker runs a batch in far less than a hand-over to a thread: `auto` keeps it on the loop.
+    expect(sample(text, 'scorer_inference_thread{tenant="acme",thread="main"}')).toBe(1)
   })
 })

@@ -52,7 +52,7 @@ export interface LoadedRelease {
 
 export interface LoadReleaseOptions extends BatchedModelOptions {
   provider: ExecutionProviderChoice
-  /** Where inference runs (default: a worker thread). */
+  /** Where inference runs (default `auto`: measured per model at load). */
   inferenceThread?: InferenceThreadChoice
 }
 

@@ -24,6 +24,7 @@ describe('inference on a worker thread', () => {
   it('gives the same scores as the same session on the event loop, batch by batch', async () => {
     const onWorker = await loadRankerModel(bundle.onnx, bundle.metadata, 'cpu', 'worker')
     const onMain = await loadRankerModel(bundle.onnx, bundle.metadata, 'cpu', 'main')
+    expect([onWorker.thread, onMain.thread]).toEqual(['worker', 'main'])
     try {
       for (const rows of [1, 7, 848]) {
         const f = features(rows, rows)
@@ -65,9 +66,25 @@ describe('inference on a worker thread', () => {
     await expect(t.run(features(1), 1)).rejects.toThrow(/closed/)
   })
 
-  it('a model onnxruntime cannot load fails the load with its reason, on either thread', async () => {
+  it('auto keeps a model that runs a batch faster than a hand-over on the event loop, and gives a slow one a thread', async () => {
+    // Extremes, so that the choice does not hang on this machine's speed: ~0.01 ms vs tens of ms a 1000-row batch.
+    const tiny = buildModelBundle({ features: RANKER_FEATURES, hidden: [2], seed: 1 })
+    const wide = buildModelBundle({ features: RANKER_FEATURES, hidden: [1024, 1024], seed: 1 })
+    const a = await loadRankerModel(tiny.onnx, tiny.metadata, 'cpu', 'auto')
+    const b = await loadRankerModel(wide.onnx, wide.metadata, 'cpu', 'auto')
+    try {
+      expect(a.thread).toBe('main')
+      expect(b.thread).toBe('worker')
+      expect((await b.predict(features(3), 3)).length).toBe(3)
+    } finally {
+      await a.dispose()
+      await b.dispose()
+    }
+  })
+
+  it('a model onnxruntime cannot load fails the load with its reason, wherever it was to run', async () => {
     const junk = Uint8Array.from([1, 2, 3, 4])
-    for (const where of ['worker', 'main'] as const)
+    for (const where of ['worker', 'main', 'auto'] as const)
       await expect(loadRankerModel(junk, bundle.metadata, 'cpu', where)).rejects.toThrow(
         /protobuf|parse|model/i,
       )

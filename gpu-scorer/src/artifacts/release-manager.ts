@@ -174,6 +174,11 @@ export class ReleaseManager {
     metrics.loaded.set({ tenant, release, model_version: next.model_version }, 1)
     metrics.provider.reset()
     metrics.provider.set({ provider: next.model.model.provider }, 1)
+    metrics.inferenceThread.remove({
+      tenant,
+      thread: next.model.model.thread === 'main' ? 'worker' : 'main',
+    })
+    metrics.inferenceThread.set({ tenant, thread: next.model.model.thread }, 1)
     metrics.swaps.inc({ tenant })
     log('release live', {
       tenant,
@@ -182,7 +187,7 @@ export class ReleaseManager {
       model_version: next.model_version,
       index_version: next.index_version,
       provider: next.model.model.provider,
-      inference_thread: this.opts.inferenceThread ?? 'worker',
+      inference_thread: next.model.model.thread,
       load_ms: Math.round(performance.now() - t0),
     })
   }

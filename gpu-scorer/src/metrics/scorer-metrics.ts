@@ -94,6 +94,13 @@ export class ScorerMetrics {
     registers: [this.registry],
   })
 
+  readonly inferenceThread = new Gauge({
+    name: 'scorer_inference_thread',
+    help: "Where each tenant's live model runs inference: its own worker thread or the event loop (1)",
+    labelNames: ['tenant', 'thread'] as const,
+    registers: [this.registry],
+  })
+
   /** Sets the queue gauge from a callback at scrape time. */
   watchQueue(depth: () => number) {
     this.depth = depth
