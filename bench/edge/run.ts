@@ -7,7 +7,7 @@
  * on a shared 2-core machine throughput drifts by ±20 % over a minute, and back-to-back runs would put the drift
  * into the ratio.
  * Knobs: BENCH_ROUNDS, BENCH_SATURATION_S and BENCH_FIXED_S (per round), BENCH_FIXED_RATE, BENCH_CONNECTIONS,
- * BENCH_USERS.
+ * BENCH_USERS, BENCH_WARM_S.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -22,6 +22,7 @@ const SATURATION_S = Number(process.env.BENCH_SATURATION_S ?? 5)
 const FIXED_S = Number(process.env.BENCH_FIXED_S ?? 6)
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 200)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
+const WARM_S = Number(process.env.BENCH_WARM_S ?? 3)
 const root = path.resolve(import.meta.dirname, '../..')
 
 interface Saturation {
@@ -140,9 +141,9 @@ async function alternate<T>(
 async function main() {
   const { floor, edge, apiKey, gatewayPid, stop } = await startBenchStack()
   try {
-    console.log('warming up …')
-    await saturate(floor.url, undefined, 3)
-    await saturate(edge.url, apiKey, 3)
+    console.log(`warming up: ${WARM_S} s of saturation per Worker …`)
+    await saturate(floor.url, undefined, WARM_S)
+    await saturate(edge.url, apiKey, WARM_S)
 
     // Fixed rate first, and a pause after each run: the edge's log consumer drains its backlog between runs
     // instead of competing with the next one for the two cores.

@@ -2,9 +2,10 @@
  * End to end: `POST /v1/recommendations` of the edge under `wrangler dev`, tier `ranked`, against the running scorer
  * (the scorer bench's own process and store), at a fixed open-loop rate. Redis + the Upstash gateway hold each
  * bench user's consent and recent items; the edge's KV holds, per benchmarked tenant, a release whose catalog and
- * lists are the scorer fixture's, and an API key. A probe must see `ranked`, not degraded, before measuring, and
- * every measured response's tier is counted, so a silent fallback cannot pass as `ranked`. Baseline in the same
- * run: the same requests with the tenant's kill switch `edge.scorer` engaged (the ladder serves `cached_user`).
+ * lists are the scorer fixture's, and an API key. A probe must see `ranked`, not degraded, before measuring, then
+ * 15 s at the measured rate warm the path (discarded), and every measured response's tier is counted, so a silent
+ * fallback cannot pass as `ranked`. Baseline in the same run: the same requests with the tenant's kill switch
+ * `edge.scorer` engaged (the ladder serves `cached_user`).
  */
 import { createHash } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
@@ -23,6 +24,8 @@ const root = path.resolve(import.meta.dirname, '../..')
 const state = path.join(root, '.data/bench/scorer-e2e')
 const GATEWAY_TOKEN = 'bench-scorer-gateway-token'
 export const E2E_LIMIT = 20
+/** Seconds of load at the measured rate before each measurement, discarded. */
+const WARM_S = 15
 
 export interface E2eTenant {
   fixture: FixtureStore
@@ -195,14 +198,19 @@ export async function rankedEndToEnd(opts: {
       }
       throw new Error(`end to end: ${tenant} does not serve ${what}: ${last}`)
     }
-    const measure = async (tenant: string, name: string, model: string): Promise<E2eRow> => {
+    const measure = async (
+      tenant: string,
+      name: string,
+      model: string,
+      seconds = opts.seconds,
+    ): Promise<E2eRow> => {
       const tiers: Record<string, number> = {}
       const rankedFailures: Record<string, number> = {}
       let degraded = 0
       const r = await pacedLoad({
         url: edge.url,
         rate: opts.rate,
-        seconds: opts.seconds,
+        seconds,
         request: (i) => ({
           method: 'POST',
           path: '/v1/recommendations',
@@ -236,6 +244,10 @@ export async function rankedEndToEnd(opts: {
     const rows: E2eRow[] = []
     for (const t of opts.tenants) {
       await probe(t.fixture.tenant, (tier) => tier === 'ranked', 'ranked')
+      // Steady state: WARM_S at the measured rate first (discarded). Without it, whichever tenant was measured
+      // first carried the fresh edge's warm-up: p99 57-74 ms and up to 9 of 1000 requests off `ranked`, against
+      // 14-25 ms for the tenant after it; 5 s of warm-up were not enough.
+      await measure(t.fixture.tenant, 'warm-up', t.label, WARM_S)
       await settle()
       console.log(`end to end: ranked, ${t.label}, ${opts.rate} req/s, ${opts.seconds} s …`)
       rows.push(await measure(t.fixture.tenant, 'edge → scorer (`ranked`)', t.label))
@@ -251,6 +263,7 @@ export async function rankedEndToEnd(opts: {
     ])
     try {
       await probe(base, (tier) => tier !== 'ranked', 'the kill-switch baseline')
+      await measure(base, 'warm-up', 'none', WARM_S)
       await settle()
       console.log(`end to end: baseline, edge.scorer engaged, ${opts.rate} req/s …`)
       rows.push(await measure(base, 'edge, kill switch `edge.scorer` (baseline)', 'none'))
