@@ -10,6 +10,8 @@
  *   - the scorer with inference on its event loop (`SCORER_INFERENCE_THREAD=main`) instead of a worker thread;
  *   - end to end (`bench/scorer/e2e.ts`): the edge's `ranked` tier under `wrangler dev` at a fixed rate, against
  *     the same requests with the kill switch `edge.scorer` engaged.
+ * The configurations' scorers run side by side and each load level is measured for each of them back to back, so
+ * the machine's drift stays out of the ratios between them.
  * Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (1,4,16), BENCH_RATES (50,100), BENCH_ITEMS (5000),
  * BENCH_CANDIDATES (1000), BENCH_BARE_RUNS (2000), BENCH_MAX_WAIT_MS (0), BENCH_E2E (1), BENCH_E2E_RATE (50),
  * BENCH_E2E_SECONDS (20).
@@ -80,7 +82,7 @@ export async function startScorerProcess(
     child,
     stop: () =>
       new Promise<void>((r) => {
-        if (child.exitCode !== null) return r()
+        if (child.exitCode !== null || child.signalCode !== null) return r()
         child.once('exit', () => r())
         child.kill('SIGTERM')
       }),
@@ -126,48 +128,70 @@ export async function runScorerBench() {
         env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS, SCORER_INFERENCE_THREAD: 'main' },
       },
     ]
-    const rows: LoadRow[] = []
+    // Every configuration's scorer runs at once, and each load level is measured for each of them back to back
+    // (the order turning from one such level to the next): this machine drifts by ±20 % over minutes, which would otherwise go
+    // into the ratios between configurations.
+    const scorers: Array<Awaited<ReturnType<typeof startScorerProcess>>> = []
     let e2e: E2eRow[] = []
-    for (const cfg of configs) {
-      const scorer = await startScorerProcess(dataDir, cfg.env)
-      try {
-        for (const x of models) {
-          const t: Target = {
-            url: scorer.url,
-            token: TOKEN,
-            pid: scorer.child.pid!,
-            tenant: x.m.tenant,
-            body: x.body,
-          }
-          const names = { name: cfg.name, model: x.m.label }
+    const measured: Array<{ row: LoadRow; order: number[] }> = []
+    try {
+      for (const cfg of configs) scorers.push(await startScorerProcess(dataDir, cfg.env))
+      const levels = [
+        ...CONCURRENCY.map((c) => ({ closed: c, rate: undefined })),
+        ...RATES.map((r) => ({ closed: undefined, rate: r })),
+      ]
+      // Baselines are measured at 1 connection, the most connections and the highest rate.
+      const baselineLevel = (l: (typeof levels)[number]) =>
+        l.closed === 1 || l.closed === Math.max(...CONCURRENCY) || l.rate === Math.max(...RATES)
+      let turn = 0
+      for (const [mi, x] of models.entries()) {
+        const target = (ci: number): Target => ({
+          url: scorers[ci]!.url,
+          token: TOKEN,
+          pid: scorers[ci]!.child.pid!,
+          tenant: x.m.tenant,
+          body: x.body,
+        })
+        for (const [ci, cfg] of configs.entries()) {
           console.log(`${cfg.name}, ${x.m.label}: warming up …`)
-          await closedLoop(t, names, 4, 3)
-          const baseline = cfg !== configs[0]
-          for (const c of baseline ? [1, Math.max(...CONCURRENCY)] : CONCURRENCY) {
+          await closedLoop(target(ci), { name: cfg.name, model: x.m.label }, 4, 3)
+        }
+        for (const [li, l] of levels.entries()) {
+          const which = configs.map((_, ci) => ci).filter((ci) => ci === 0 || baselineLevel(l))
+          // Whoever went first last time goes last.
+          if (which.length > 1 && turn++ % 2 === 1) which.reverse()
+          for (const ci of which) {
+            const names = { name: configs[ci]!.name, model: x.m.label }
             await settle()
-            console.log(`${cfg.name}, ${x.m.label}: closed loop, ${c} connections, ${SECONDS} s …`)
-            rows.push(await closedLoop(t, names, c, SECONDS))
-          }
-          for (const rate of baseline ? [Math.max(...RATES)] : RATES) {
-            await settle()
-            console.log(`${cfg.name}, ${x.m.label}: open loop, ${rate} req/s, ${SECONDS} s …`)
-            rows.push(await openLoop(t, names, rate, SECONDS))
+            const what = l.closed
+              ? `closed loop, ${l.closed} connections`
+              : `open loop, ${l.rate} req/s`
+            console.log(`${names.name}, ${x.m.label}: ${what}, ${SECONDS} s …`)
+            const row = l.closed
+              ? await closedLoop(target(ci), names, l.closed, SECONDS)
+              : await openLoop(target(ci), names, l.rate!, SECONDS)
+            measured.push({ row, order: [ci, mi, li] })
           }
         }
-        if (cfg === configs[0] && E2E) {
-          await settle()
-          e2e = await rankedEndToEnd({
-            scorerUrl: scorer.url,
-            scorerToken: TOKEN,
-            tenants: models.map((x) => ({ fixture: x.fixture, label: x.m.label })),
-            rate: E2E_RATE,
-            seconds: E2E_SECONDS,
-          })
-        }
-      } finally {
-        await scorer.stop()
       }
+      for (const s of scorers.slice(1)) await s.stop()
+      if (E2E) {
+        await settle()
+        e2e = await rankedEndToEnd({
+          scorerUrl: scorers[0]!.url,
+          scorerToken: TOKEN,
+          tenants: models.map((x) => ({ fixture: x.fixture, label: x.m.label })),
+          rate: E2E_RATE,
+          seconds: E2E_SECONDS,
+        })
+      }
+    } finally {
+      for (const s of scorers) await s.stop()
     }
+    // Reported by configuration, then model, then load.
+    const rows = measured
+      .sort((a, b) => a.order.reduce((d, v, k) => d || v - b.order[k]!, 0))
+      .map((m) => m.row)
 
     const report = renderReport(models, rows, e2e)
     console.log(`\n${report}\n`)
