@@ -7,7 +7,7 @@
  *   - bare onnxruntime-node: `session.run` of the same model on a 1000-row batch, alone, with the scorer's session
  *     options (one intra-op thread) — the ratio's denominator — and with onnxruntime's defaults (for information);
  *   - the scorer with batching across requests turned off (one request per `session.run`);
- *   - the scorer with inference on its event loop (`SCORER_INFERENCE_THREAD=main`) instead of a worker thread;
+ *   - the scorer with inference on a worker thread (`SCORER_INFERENCE_THREAD=worker`), whatever `auto` chose;
  *   - end to end (`bench/scorer/e2e.ts`): the edge's `ranked` tier under `wrangler dev` at a fixed rate, against
  *     the same requests with the kill switch `edge.scorer` engaged.
  * The configurations' scorers run side by side and each load level is measured for each of them back to back, so
@@ -124,8 +124,8 @@ export async function runScorerBench() {
       { name: 'micro-batched', env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS } },
       { name: 'batching off', env: { SCORER_MAX_WAIT_MS: '0', SCORER_MAX_BATCH_REQUESTS: '1' } },
       {
-        name: 'event loop',
-        env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS, SCORER_INFERENCE_THREAD: 'main' },
+        name: 'inference thread',
+        env: { SCORER_MAX_WAIT_MS: MAX_WAIT_MS, SCORER_INFERENCE_THREAD: 'worker' },
       },
     ]
     // Every configuration's scorer runs at once, and each load level is measured for each of them back to back
@@ -272,7 +272,7 @@ function renderReport(
       )
     const baselines = [
       ['batching off', 'batched/unbatched'],
-      ['event loop', 'inference thread/event loop'],
+      ['inference thread', 'auto/inference thread'],
     ] as const
     for (const [name, ratio] of baselines)
       for (const o of rows.filter((r) => r.model === x.m.label && r.name === name)) {

@@ -96,12 +96,13 @@ async function workerSession(
 }
 
 /**
- * `auto`: a model whose 1000-row batch runs on the event loop in less than this stays there. Handing a batch to a
- * thread and back costs a few tenths of a millisecond on a busy 2-core machine (bench:scorer: the fixture's 16-unit
- * ranker, ~0.03 ms a batch, served 0.8× the requests on a thread), while a larger model (~0.6 ms) gains the second
- * core at load (1.4× at saturation).
+ * `auto`: a model whose 1000-row batch runs on the event loop in less than this stays there. A hand-over to a thread
+ * and back costs a few tenths of a millisecond on a busy 2-core machine; measured side by side there (bench:scorer),
+ * the production-sized ranker (~0.55 ms a batch) served 0.82× the requests at 1 connection on a thread and 1.09× at
+ * 16, and the fixture's (~0.03 ms) 0.8-0.93×. A batch that holds the loop for a millisecond or more is what delays
+ * the other requests enough to be worth a thread.
  */
-export const AUTO_THREAD_MIN_MS = 0.25
+export const AUTO_THREAD_MIN_MS = 1
 
 /** `auto`: times a 1000-row batch on the event loop (best of 5) and keeps the session there if it is quick. */
 async function autoSession(
