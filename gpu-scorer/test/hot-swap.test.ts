@@ -28,63 +28,69 @@ const req: RankRequestInput = {
 }
 
 describe('hot swap', () => {
-  it('under concurrent load fails no request and never mixes releases inside a response', async () => {
-    const dir = await setup()
-    const r1 = await writeFixtureStore(dir, { release: 'r-one', modelSeed: 1, items: 400 })
-    const r2 = await writeFixtureStore(dir, {
-      release: 'r-two',
-      modelSeed: 2,
-      items: 400,
-      flip: false,
-    })
-    expect(r1.model_version).not.toBe(r2.model_version)
-    const byRelease = new Map<string, FixtureStore>([
-      [r1.release, r1],
-      [r2.release, r2],
-    ])
-    const scorer = await scorerOn(dir, { pollMs: 20, maxWaitMs: 2 })
-    cleanup.push(() => scorer.close())
+  // Inference on the event loop (what `auto` picks for the fixture's small ranker) and on a thread of its own.
+  it.each(['main', 'worker'] as const)(
+    'under concurrent load (inference on %s) fails no request and never mixes releases inside a response',
+    async (thread) => {
+      const dir = await setup()
+      const r1 = await writeFixtureStore(dir, { release: 'r-one', modelSeed: 1, items: 400 })
+      const r2 = await writeFixtureStore(dir, {
+        release: 'r-two',
+        modelSeed: 2,
+        items: 400,
+        flip: false,
+      })
+      expect(r1.model_version).not.toBe(r2.model_version)
+      const byRelease = new Map<string, FixtureStore>([
+        [r1.release, r1],
+        [r2.release, r2],
+      ])
+      const scorer = await scorerOn(dir, { pollMs: 20, maxWaitMs: 2, inferenceThread: thread })
+      cleanup.push(() => scorer.close())
+      const placed = (await scorer.metrics.inferenceThread.get()).values
+      expect(placed.map((v) => [v.labels.thread, v.value])).toEqual([[thread, 1]])
 
-    const responses: Array<{ status: number; body: unknown }> = []
-    let stop = false
-    const worker = async () => {
-      while (!stop) {
-        const res = await rankCall(scorer.url, req, { deadlineMs: 10_000 })
-        responses.push({ status: res.status, body: await res.json() })
+      const responses: Array<{ status: number; body: unknown }> = []
+      let stop = false
+      const worker = async () => {
+        while (!stop) {
+          const res = await rankCall(scorer.url, req, { deadlineMs: 10_000 })
+          responses.push({ status: res.status, body: await res.json() })
+        }
       }
-    }
-    const workers = Array.from({ length: 6 }, worker)
-    const seen = (release: string) =>
-      responses.some((r) => (r.body as { release?: string }).release === release)
-    await until(() => responses.length >= 20)
-    // publish r-two, roll back to r-one, publish r-two again: three swaps under load
-    for (const next of ['r-two', 'r-one', 'r-two']) {
-      const before = responses.length
-      await flipFixtureRelease(dir, 'acme', next)
-      await until(() =>
-        responses.slice(before).some((r) => (r.body as { release?: string }).release === next),
-      )
-      await until(() => responses.length >= before + 30)
-    }
-    stop = true
-    await Promise.all(workers)
+      const workers = Array.from({ length: 6 }, worker)
+      const seen = (release: string) =>
+        responses.some((r) => (r.body as { release?: string }).release === release)
+      await until(() => responses.length >= 20)
+      // publish r-two, roll back to r-one, publish r-two again: three swaps under load
+      for (const next of ['r-two', 'r-one', 'r-two']) {
+        const before = responses.length
+        await flipFixtureRelease(dir, 'acme', next)
+        await until(() =>
+          responses.slice(before).some((r) => (r.body as { release?: string }).release === next),
+        )
+        await until(() => responses.length >= before + 30)
+      }
+      stop = true
+      await Promise.all(workers)
 
-    expect(seen('r-one') && seen('r-two')).toBe(true)
-    expect(responses.filter((r) => r.status !== 200)).toEqual([])
-    for (const { body } of responses) {
-      const r = RankResponse.parse(body)
-      const fx = byRelease.get(r.release)!
-      expect(r.model_version).toBe(fx.model_version)
-      for (const it of r.items)
-        expect(
-          Math.abs(it.score - referenceScore(fx, req, it.item_id, it.sources).score),
-        ).toBeLessThan(1e-5)
-    }
-    // every replaced release was disposed once its requests finished
-    await until(() => scorer.log.events.filter((e) => e.event === 'release disposed').length >= 3)
-    const live = scorer.log.events.filter((e) => e.event === 'release live').map((e) => e.release)
-    expect(live).toEqual(['r-one', 'r-two', 'r-one', 'r-two'])
-  })
+      expect(seen('r-one') && seen('r-two')).toBe(true)
+      expect(responses.filter((r) => r.status !== 200)).toEqual([])
+      for (const { body } of responses) {
+        const r = RankResponse.parse(body)
+        const fx = byRelease.get(r.release)!
+        expect(r.model_version).toBe(fx.model_version)
+        for (const it of r.items)
+          expect(
+            Math.abs(it.score - referenceScore(fx, req, it.item_id, it.sources).score),
+          ).toBeLessThan(1e-5)
+      }
+      // every replaced release was disposed once its requests finished
+      await until(() => scorer.log.events.filter((e) => e.event === 'release disposed').length >= 3)
+      const live = scorer.log.events.filter((e) => e.event === 'release live').map((e) => e.release)
+      expect(live).toEqual(['r-one', 'r-two', 'r-one', 'r-two'])
+    },
+  )
 
   it('a release that fails to load is logged and counted, and the previous one keeps serving', async () => {
     const dir = await setup()
