@@ -8,7 +8,6 @@ import { byScore, type Scored } from './popularity'
 import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from './ranker'
 import { rankerArtifacts } from './ranker-artifacts'
 import {
-  bestOf,
   evenSample,
   historySplit,
   rankerExamples,
@@ -16,6 +15,7 @@ import {
   type ExampleOptions,
 } from './ranker-data'
 import type { Split } from './split'
+import { bestOf } from './top-k'
 
 /** The models the offline evaluation compares. */
 export type EvalModel = 'popularity' | 'item2item' | 'als' | 'ranker'

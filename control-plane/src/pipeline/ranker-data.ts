@@ -10,9 +10,10 @@ import {
   type SubjectSignals,
 } from '@recsys/shared'
 import { itemsByUser, type Interaction } from './dataset'
-import { byScore, type Scored } from './popularity'
+import type { Scored } from './popularity'
 import type { RankerArtifacts } from './ranker-artifacts'
 import { leaveLastN, temporalSplit, type Split } from './split'
+import { bestOf, kthLargest } from './top-k'
 
 /**
  * Most users whose examples a model is trained from: above it an even sample (every n-th in id order), so a 200k-user
@@ -180,7 +181,10 @@ function strongest(
   const entries = [...i2i].filter(([id]) => !seen.has(id))
   if (entries.length > n) {
     // Only entries at or above the n-th best similarity can make the list: sort those alone.
-    const bound = Float64Array.from(entries, ([, e]) => e.max).sort()[entries.length - n]!
+    const bound = kthLargest(
+      Float64Array.from(entries, ([, e]) => e.max),
+      n,
+    )
     return entries
       .filter(([, e]) => e.max >= bound)
       .sort((x, y) => y[1].max - x[1].max || y[1].hits - x[1].hits)
@@ -228,52 +232,6 @@ export function nearestScored(
     scores[i] = s
   }
   return bestOf(ids, scores, Math.min(n, unseen))
-}
-
-/**
- * The `k` best of `scores` (the scores of `ids`, position by position; −Infinity for an excluded item), best first
- * with ties by id. The k-th best score bounds the list: only items at or above it are sorted.
- */
-export function bestOf(ids: readonly string[], scores: Float64Array, k: number): Scored[] {
-  k = Math.min(k, ids.length)
-  if (k <= 0) return []
-  const bound = kthLargest(Float64Array.from(scores), k)
-  const out: Scored[] = []
-  for (let i = 0; i < ids.length; i++) {
-    const score = scores[i]!
-    if (score >= bound && score > -Infinity) out.push({ item_id: ids[i]!, score })
-  }
-  return out.sort(byScore).slice(0, k)
-}
-
-/**
- * The k-th largest value of `xs` (1 ≤ k ≤ length), by quickselect (Hoare partitions, middle pivot): linear on
- * average, where a full sort of a 50k-item catalog per request dominated training. Reorders `xs`.
- */
-export function kthLargest(xs: Float64Array, k: number): number {
-  let lo = 0
-  let hi = xs.length - 1
-  const target = xs.length - k
-  while (lo < hi) {
-    const pivot = xs[(lo + hi) >>> 1]!
-    let i = lo
-    let j = hi
-    while (i <= j) {
-      while (xs[i]! < pivot) i++
-      while (xs[j]! > pivot) j--
-      if (i <= j) {
-        const t = xs[i]!
-        xs[i] = xs[j]!
-        xs[j] = t
-        i++
-        j--
-      }
-    }
-    if (target <= j) hi = j
-    else if (target >= i) lo = i
-    else return xs[target]!
-  }
-  return xs[target]!
 }
 
 /** Training rows: features, 0/1 labels and the user (request) each row belongs to. */
