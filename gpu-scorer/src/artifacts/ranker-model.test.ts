@@ -82,6 +82,15 @@ describe('inference on a worker thread', () => {
     }
   })
 
+  it("a graph whose names are not the metadata's fails the load naming both, wherever it was to run", async () => {
+    const wrong = structuredClone(bundle.metadata)
+    wrong.feature_schema.inputs[0]!.name = 'not_features'
+    for (const where of ['worker', 'main', 'auto'] as const)
+      await expect(loadRankerModel(bundle.onnx, wrong, 'cpu', where)).rejects.toThrow(
+        /inputs \[features\].*declares not_features → score/,
+      )
+  })
+
   it('a model onnxruntime cannot load fails the load with its reason, wherever it was to run', async () => {
     const junk = Uint8Array.from([1, 2, 3, 4])
     for (const where of ['worker', 'main', 'auto'] as const)

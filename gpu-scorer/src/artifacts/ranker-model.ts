@@ -111,6 +111,9 @@ async function autoSession(
   io: { inputName: string; outputName: string },
 ): Promise<Session> {
   const main = await mainThreadSession(bytes, ep, io)
+  // A graph that does not take the metadata's names cannot be timed: the caller reports the mismatch.
+  if (!main.inputNames.includes(io.inputName) || !main.outputNames.includes(io.outputName))
+    return main
   const rows = 1000
   const probe = new Float32Array(rows * RANKER_FEATURE_COUNT).fill(0.5)
   let best = Infinity
