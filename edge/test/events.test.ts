@@ -42,7 +42,7 @@ beforeAll(async () => {
   )
   key = await createKey(tenant)
   debugKey = await createKey(tenant, ['recommend', 'debug', 'events'])
-  for (const u of ['u1', 'u2', 'u3', 'u4', 'u5']) await seedUser(tenant, u, { consent: true })
+  for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) await seedUser(tenant, u, { consent: true })
 })
 
 describe('POST /v1/events: effects on the very next request', () => {
@@ -109,6 +109,27 @@ describe('POST /v1/events: effects on the very next request', () => {
     expect(
       ids(
         (await recommend(key, { surface: 'home_feed', subject: { user_id: 'u3' }, limit: 5 })).json,
+      ),
+    ).not.toContain(first.item_id)
+  })
+
+  it('an impression whose event_id holds "|" still caps its item', async () => {
+    const before = await served(key, 'u6', 5)
+    const first = before.items[0]!
+    const r = await postEvents(key, [
+      {
+        event_id: `${eid()}|x|y`,
+        type: 'impression',
+        user_id: 'u6',
+        item_id: first.item_id,
+        tracking_token: first.tracking_token,
+        event_time: now(),
+      },
+    ])
+    expect(r.json.accepted).toBe(1)
+    expect(
+      ids(
+        (await recommend(key, { surface: 'home_feed', subject: { user_id: 'u6' }, limit: 5 })).json,
       ),
     ).not.toContain(first.item_id)
   })

@@ -85,12 +85,15 @@ export class UpstashRequestState implements RequestStateReader {
   }
 }
 
-/** ZRANGE … WITHSCORES returns [member, score, member, score…]; members are `item|event_id`. */
+/**
+ * ZRANGE … WITHSCORES returns [member, score, member, score…]; members are `item|event_id`. Item ids cannot hold
+ * `|` (`Id`), event ids can: the item is what precedes the first one.
+ */
 function parseImpressions(flat: Array<string | number>): Map<string, number[]> {
   const m = new Map<string, number[]>()
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const member = String(flat[i])
-    const bar = member.lastIndexOf('|')
+    const bar = member.indexOf('|')
     const item = bar > 0 ? member.slice(0, bar) : member
     const at = Number(flat[i + 1])
     const list = m.get(item)
