@@ -116,7 +116,11 @@ describe('final eligibility invariants (property)', () => {
             return false
           if (flags.regions_allowed && (!w.country || !flags.regions_allowed.includes(w.country)))
             return false
-          if (w.country && flags.regions_blocked?.includes(w.country)) return false
+          if (
+            flags.regions_blocked?.length &&
+            (!w.country || flags.regions_blocked.includes(w.country))
+          )
+            return false
           if ((flags.min_age ?? 0) > 0 && (w.age === undefined || w.age < (flags.min_age ?? 0)))
             return false
           return true

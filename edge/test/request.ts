@@ -17,6 +17,8 @@ export async function call(
     method?: string
     env?: Env
     headers?: Record<string, string>
+    /** What Cloudflare's edge would attach as `request.cf` (e.g. the caller's `country`). */
+    cf?: Record<string, unknown>
   } = {},
 ): Promise<Response> {
   const method =
@@ -31,6 +33,7 @@ export async function call(
     headers,
     body:
       opts.bytes ?? opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+    ...(opts.cf && { cf: opts.cf }),
   })
   const ctx = createExecutionContext()
   const res = await app.fetch(req, opts.env ?? (env as Env), ctx)

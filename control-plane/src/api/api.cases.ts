@@ -74,10 +74,17 @@ export function operatorApiCases(
       const imp = await call(tokens.operator!, 'POST', `/v1/tenants/${tenant}/catalog`, { items })
       expect(imp.json).toEqual({ tenant, upserted: 30, total: 30 })
       const badImp = await call(tokens.operator!, 'POST', `/v1/tenants/${tenant}/catalog`, {
-        items: [{ item_id: 'ok' }, { item_id: 'bad id!' }],
+        items: [
+          { item_id: 'ok', regions_blocked: ['de'] },
+          { item_id: 'bad id!' },
+          { item_id: 'bad-region', regions_blocked: ['Germany'] },
+        ],
       })
       expect(badImp.status).toBe(400)
       expect(badImp.json.error.details[0]).toMatch(/^item 1: item_id/)
+      expect(badImp.json.error.details[1]).toMatch(
+        /^item 2: regions_blocked\.0: ISO 3166-1 alpha-2/,
+      )
 
       const reg = (kind: string, name: string, body: string) =>
         call(tokens.operator!, 'POST', `/v1/tenants/${tenant}/artifacts/${kind}/${name}`, body, {

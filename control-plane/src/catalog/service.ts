@@ -1,4 +1,4 @@
-import { Id, err, ok, type Result } from '@recsys/shared'
+import { CountryCode, Id, err, ok, type Result } from '@recsys/shared'
 import { asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { writeAudit, type Actor } from '../audit/write'
@@ -11,8 +11,9 @@ export const CatalogItemInput = z.object({
   title: z.string().optional(),
   categories: z.array(z.string()).default([]),
   available: z.boolean().default(true),
-  regions_allowed: z.array(z.string()).optional(),
-  regions_blocked: z.array(z.string()).optional(),
+  /** ISO 3166-1 alpha-2 codes, stored upper-cased: a code the edge could never match is refused here. */
+  regions_allowed: z.array(CountryCode).optional(),
+  regions_blocked: z.array(CountryCode).optional(),
   min_age: z.number().int().min(0).default(0),
   /** ISO date-time or ms since epoch. */
   published_at: z.union([z.string(), z.number()]).optional(),

@@ -20,6 +20,17 @@ import { buildDecision, buildResponse } from './respond'
 import { sessionItems } from './session'
 import { emergencyFlags } from './tiers/emergency'
 
+/**
+ * The caller's country as Cloudflare's edge located it (`request.cf.country`), for requests that name none: region
+ * rules and the country segment then still apply. `XX` (unknown) and `T1` (Tor) are no country.
+ */
+export function edgeCountry(req: Request): string | undefined {
+  const country = (req as { cf?: { country?: unknown } }).cf?.country
+  return typeof country === 'string' && /^[A-Z]{2}$/.test(country) && country !== 'XX'
+    ? country
+    : undefined
+}
+
 const NO_RULES: RuleBundle = { version: 'none', eligibility: { exclude_seen: true }, rerank: {} }
 
 /** Serves one recommendation request (ARCHITECTURE §5, steps 1–7). */
@@ -81,7 +92,7 @@ export async function recommend(
       subject,
       user: rt.user,
       privacy,
-      context: req.context,
+      context: { ...req.context, country: req.context.country ?? edgeCountry(c.req.raw) },
       catalog: new CatalogView(
         store,
         tenant,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, PrivacyMode, Tier } from './common'
+import { CountryCode, Id, PrivacyMode, Tier } from './common'
 
 export const LIMIT_DEFAULT = 20
 export const LIMIT_MAX = 100
@@ -18,11 +18,7 @@ export const RequestContext = z
     session_item_ids: z.array(Id).max(50).optional(),
     device: z.string().max(32).optional(),
     locale: z.string().max(35).optional(),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
-      .transform((s) => s.toUpperCase())
-      .optional(),
+    country: CountryCode.optional(),
   })
   .strict()
 export type RequestContext = z.infer<typeof RequestContext>

@@ -7,6 +7,12 @@ export const Id = z
   .max(128)
   .regex(/^[A-Za-z0-9._~@+=-]+$/, 'ids use letters, digits and . _ ~ @ + = - only')
 
+/** An ISO 3166-1 alpha-2 country code, in any case; parsed to upper case. */
+export const CountryCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
+  .transform((s) => s.toUpperCase())
+
 /** The tiers of the fallback ladder, in order (ARCHITECTURE §5). Stable names. */
 export const TIERS = [
   'ranked',

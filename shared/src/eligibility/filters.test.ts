@@ -130,15 +130,31 @@ describe('regionFilter', () => {
     ])
   })
 
-  it('with an unknown country blocks every allow-listed item but not block-listed ones', () => {
+  it('with an unknown country blocks every item with a region rule (fail closed)', () => {
     const r = run(regionFilter, all(), ctx(catalog, { country: undefined }))
-    expect(r.kept).toEqual(['anywhere', 'notDe'])
+    expect(r.kept).toEqual(['anywhere'])
     expect(r.removed).toEqual([
       'usOnly:region_blocked',
+      'notDe:region_blocked',
       'both:region_blocked',
       'noOne:region_blocked',
       'ghost:not_in_catalog',
     ])
+  })
+
+  it('an empty block-list blocks no one, even with an unknown country', () => {
+    const r = run(regionFilter, [cand('open')], ctx({ open: { regions_blocked: [] } }, {}))
+    expect(r.kept).toEqual(['open'])
+  })
+
+  it('compares codes without case, on both sides', () => {
+    const lower = { de: { regions_blocked: ['de'] }, us: { regions_allowed: ['us'] } }
+    const cs = () => [cand('de'), cand('us')]
+    expect(run(regionFilter, cs(), ctx(lower, { country: 'DE' })).removed).toEqual([
+      'de:region_blocked',
+      'us:region_blocked',
+    ])
+    expect(run(regionFilter, cs(), ctx(lower, { country: 'us' })).kept).toEqual(['de', 'us'])
   })
 
   it('treats an empty country like an unknown one', () => {

@@ -23,20 +23,31 @@ export const availabilityFilter: EligibilityFilter = {
     }),
 }
 
-/** Region rules: an allow-list needs a known country that is on it; a block-list blocks that country. */
+/**
+ * Region rules, failing closed: an allow-list needs a known country that is on it; a block-list blocks that country,
+ * and, when the country is unknown, the item (a legal block must not be skipped by leaving the country out).
+ * Codes compare without case: a catalog that says `de` blocks a request from `DE`.
+ */
 export const regionFilter: EligibilityFilter = {
   id: 'region',
   failMode: 'closed',
-  apply: (cs, ctx) =>
-    partition('region', cs, (c) => {
+  apply: (cs, ctx) => {
+    const country = ctx.country?.toUpperCase()
+    return partition('region', cs, (c) => {
       const flags = ctx.catalog(c.item_id)
       if (!flags) return 'not_in_catalog'
-      const country = ctx.country
-      if (flags.regions_allowed && (!country || !flags.regions_allowed.includes(country)))
-        return 'region_blocked'
-      if (country && flags.regions_blocked?.includes(country)) return 'region_blocked'
+      const allowed = flags.regions_allowed
+      if (allowed && (!country || !listsCountry(allowed, country))) return 'region_blocked'
+      const blocked = flags.regions_blocked
+      if (blocked?.length && (!country || listsCountry(blocked, country))) return 'region_blocked'
       return undefined
-    }),
+    })
+  },
+}
+
+function listsCountry(list: readonly string[], country: string): boolean {
+  for (const r of list) if (r === country || r.toUpperCase() === country) return true
+  return false
 }
 
 /** Age rules: an item with a minimum age needs a known user age at or above it. */
