@@ -173,4 +173,15 @@ describe('fail matrix', () => {
     expect(json.metadata).toMatchObject({ tier: 'emergency', release: 'r2', degraded: true })
     expect(ids(json)).toEqual(['i1', 'i3', 'i4', 'i5', 'i6'])
   })
+
+  it('nothing eligible anywhere: an empty slate says so (degraded), on the last tier it tried', async () => {
+    const t = newTenant('none')
+    const spec = baseSpec(t)
+    await publish({ ...spec, denylist: Object.keys(spec.catalog) })
+    const k = await createKey(t)
+    const { status, json } = await recommend(k, { ...home, subject: { anonymous_id: 'a1' } })
+    expect(status).toBe(200)
+    expect(json.items).toEqual([])
+    expect(json.metadata).toMatchObject({ tier: 'global_popular', degraded: true })
+  })
 })

@@ -55,6 +55,28 @@ describe('kill switches', () => {
     await until(async () => (await recommend(key, home)).json.metadata.tier === 'cached_user')
   })
 
+  it('edge.force_tier=emergency serves the popular list as the emergency list, even in an isolate that held none', async () => {
+    // A tenant this isolate has never served: no emergency list is held for it yet.
+    const fresh = newTenant('ks-em')
+    await publish(baseSpec(fresh))
+    const freshKey = await createKey(fresh)
+    engaged.push(`tenant:${fresh}:edge.force_tier`)
+    await engage(`tenant:${fresh}:edge.force_tier`, 'emergency')
+    const anon = { surface: 'home_feed', subject: { anonymous_id: 'a1' }, limit: 5 }
+    // The first request of this tenant must already see the switch: wait out the isolate's switch cache (1 s).
+    await new Promise((r) => setTimeout(r, 1100))
+    const { json } = await recommend(freshKey, anon)
+    expect(json.metadata.tier).toBe('emergency')
+    expect(json.items.map((i: { item_id: string }) => i.item_id)).toEqual([
+      'i1',
+      'i2',
+      'i3',
+      'i4',
+      'i5',
+    ])
+    expect(json.metadata.degraded).toBe(true)
+  })
+
   it('edge.personalization serves non-personalized tiers only', async () => {
     await sw('edge.personalization')
     await until(async () => (await recommend(key, home)).json.metadata.tier === 'global_popular')

@@ -18,7 +18,7 @@ import { ApiError } from '../errors'
 import { runFunnel } from './pipeline'
 import { buildDecision, buildResponse } from './respond'
 import { sessionItems } from './session'
-import { emergencyFlags } from './tiers/emergency'
+import { emergencyFlags } from './tiers/emergency-list'
 
 /**
  * The caller's country as Cloudflare's edge located it (`request.cf.country`), for requests that name none: region
@@ -120,6 +120,7 @@ export async function recommend(
   if (out.ladder.failed) degraded.push('a tier failed')
   for (const u of out.unavailable) degraded.push(u)
   if (out.ladder.tier === 'emergency') degraded.push('served from the emergency list')
+  if (out.items.length === 0) degraded.push('no eligible item to serve')
 
   const ctx = {
     tenant,

@@ -5,6 +5,7 @@ import {
   type Manifest,
   type PrivacyMode,
   type RecommendationResponse,
+  type Tier,
 } from '@recsys/shared'
 import type { DecisionRecord } from '../adapters/decision-log/message'
 import type { FunnelOutput } from './pipeline'
@@ -63,7 +64,7 @@ export async function buildResponse(s: Served, secret: string): Promise<Recommen
     items,
     metadata: {
       surface: s.surface,
-      tier: s.out.ladder.tier ?? 'global_popular',
+      tier: s.out.ladder.tier ?? lastTried(s.out.ladder.tried),
       degraded: s.degraded.length > 0,
       release: s.manifest.release,
       model_version: s.manifest.model_version,
@@ -93,6 +94,12 @@ export async function buildResponse(s: Served, secret: string): Promise<Recommen
     }
   }
   return response
+}
+
+/** With nothing served: the last tier the ladder loaded or failed on, else its end. */
+function lastTried(tried: Served['out']['ladder']['tried']): Tier {
+  for (let i = tried.length - 1; i >= 0; i--) if (tried[i]!.status !== 'skipped') return tried[i]!.tier
+  return 'emergency'
 }
 
 /** The decision record sent to the log queue. */

@@ -1,6 +1,6 @@
 import { BASE_VARIANT, kvKeys, Slate } from '@recsys/shared'
 import { fromSlate, type TierSource } from './context'
-import { rememberEmergency } from './emergency'
+import { rememberEmergency } from './emergency-list'
 
 /** `global_popular`: the tenant's published popular list for the surface (the variant's, else the base one). */
 export const globalPopularTier: TierSource = {
