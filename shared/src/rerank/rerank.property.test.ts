@@ -83,7 +83,7 @@ describe('rerank: properties', () => {
     )
   })
 
-  it('serves sponsored items only at sponsored positions (a short slate may end with them), at most `max`', () => {
+  it('serves sponsored items only at sponsored positions (a short slate may end with them; a slate of sponsored items only whose slots lie beyond `limit` starts with them), at most `max`', () => {
     fc.assert(
       fc.property(arbInput, ({ catalog, pool, rules, limit, seed }) => {
         const spons = rules.sponsored
@@ -91,8 +91,12 @@ describe('rerank: properties', () => {
         const r = rerank(pool, { now: NOW, limit, catalog: (id) => catalog.get(id), rules, seed })
         const at = r.items.flatMap((item, i) => (item.sponsored ? [i + 1] : []))
         expect(at.length).toBeLessThanOrEqual(spons.max)
+        // Sponsored items only, and no slot within `limit`: they fail open to the first positions.
+        const fallOpen =
+          r.items.every((x) => x.sponsored) && spons.positions.every((q) => q > limit)
         for (const p of at) {
           if (spons.positions.includes(p)) continue
+          if (fallOpen) continue
           // Only when the slate is too short to reach a slot does its sponsored item close the slate.
           expect(r.items.length).toBeLessThan(limit)
           expect(r.items.slice(p - 1).every((x) => x.sponsored)).toBe(true)

@@ -192,6 +192,18 @@ describe('rerank: sponsored', () => {
     expect(r.items.every((i) => !i.sponsored)).toBe(true)
   })
 
+  it('never empties the slate: sponsored items only, with every slot beyond `limit`, take the first positions, up to `max`', () => {
+    const only = () => ['s1', 's2', 's3'].map((id) => cand(id))
+    const r = rerank(only(), ctx(catalog, { sponsored: { positions: [3, 4], max: 2 } }, 2))
+    expect(ids(r)).toEqual(['s1', 's2'])
+    expect(r.items.every((i) => i.sponsored && i.rules.includes('sponsored_slot'))).toBe(true)
+    expect(removals(r)).toEqual(['s3:sponsored:sponsored_cap'])
+    // max 0 means no sponsored item on the surface: that still holds.
+    expect(ids(rerank(only(), ctx(catalog, { sponsored: { positions: [3], max: 0 } }, 2)))).toEqual(
+      [],
+    )
+  })
+
   it('ignores duplicate positions', () => {
     const r = rerank(pool(), ctx(catalog, { sponsored: { positions: [3, 3], max: 2 } }, 5))
     expect(ids(r)).toEqual(['o1', 'o2', 's1', 'o3', 'o4'])

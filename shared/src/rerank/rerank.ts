@@ -23,13 +23,25 @@ const DAY_MS = 86_400_000
  * relevance floor → freshness (re-sort within a tier: scores of different tiers do not compare) → category cap in
  * the top N → sponsored slots and cap → exploration slots from safe items → de-duplication → cut.
  * @note Never adds an item that was not in the pool, so eligibility holds after rerank.
- * @note The relevance floor fails open: when nothing would be left with it, the pool is reranked without it
- * (API.md: `items` is never empty while the tenant has any eligible item).
+ * @note Rules fail open rather than empty the slate (API.md: `items` is never empty while the tenant has any
+ * eligible item): when nothing would be left, the pool is reranked without the relevance floor, then with the
+ * sponsored slots moved to the first positions (a pool of sponsored items whose slots all lie beyond `limit`).
+ * Only `sponsored.max: 0` (no sponsored item on this surface) can still leave the slate empty.
  */
 export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankContext): Reranked<C> {
-  const r = rerankWith(pool, ctx)
-  if (r.items.length > 0 || ctx.rules.relevance_floor === undefined) return r
-  return rerankWith(pool, { ...ctx, rules: { ...ctx.rules, relevance_floor: undefined } })
+  let r = rerankWith(pool, ctx)
+  if (r.items.length > 0 || pool.length === 0) return r
+  let rules = ctx.rules
+  if (rules.relevance_floor !== undefined) {
+    rules = { ...rules, relevance_floor: undefined }
+    r = rerankWith(pool, { ...ctx, rules })
+  }
+  // A pool of sponsored items only, whose slots all lie beyond `limit`: they take the first positions instead,
+  // still at most `max` of them.
+  const spons = rules.sponsored
+  if (r.items.length > 0 || !spons || spons.max === 0) return r
+  const top = Array.from({ length: Math.min(spons.max, ctx.limit) }, (_, i) => i + 1)
+  return rerankWith(pool, { ...ctx, rules: { ...rules, sponsored: { ...spons, positions: top } } })
 }
 
 function rerankWith<C extends Candidate>(pool: readonly C[], ctx: RerankContext): Reranked<C> {
