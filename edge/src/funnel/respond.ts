@@ -98,7 +98,8 @@ export async function buildResponse(s: Served, secret: string): Promise<Recommen
 
 /** With nothing served: the last tier the ladder loaded or failed on, else its end. */
 function lastTried(tried: Served['out']['ladder']['tried']): Tier {
-  for (let i = tried.length - 1; i >= 0; i--) if (tried[i]!.status !== 'skipped') return tried[i]!.tier
+  for (let i = tried.length - 1; i >= 0; i--)
+    if (tried[i]!.status !== 'skipped') return tried[i]!.tier
   return 'emergency'
 }
 
