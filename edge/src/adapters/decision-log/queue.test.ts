@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DecisionRecord, LogMessage } from './message'
-import { QueueLogSink } from './queue'
+import { MAX_PENDING, QueueLogSink } from './queue'
 
 /**
  * Test-only queue that records what `sendBatch` is handed, with Cloudflare's limits checked (Miniflare's queue
@@ -95,6 +95,42 @@ describe('QueueLogSink', () => {
       .flatMap((m) => m.body.decisions!.lines.split('\n'))
       .map((l) => (JSON.parse(l) as DecisionRecord).slate_id)
     expect(ids.sort()).toEqual(['s-acme-1', 's-acme-2'])
+  })
+
+  it('while the queue fails, retries at most once per retry interval and keeps at most MAX_PENDING records', async () => {
+    let calls = 0
+    const queue = {
+      async sendBatch() {
+        calls++
+        throw new Error('queue unavailable')
+      },
+    } as unknown as Queue<LogMessage>
+    const sink = new QueueLogSink(queue, 1, 200)
+    const at = '2026-11-21T10:00:00.000Z'
+    const n = MAX_PENDING + 500
+    const t0 = Date.now()
+    const sends: Promise<void>[] = []
+    for (let i = 0; i < n; i++) {
+      sends.push(sink.send(record('acme', at, i, 10)).catch(() => undefined))
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20))
+    }
+    await Promise.all(sends)
+    const elapsed = Date.now() - t0
+    // One attempt at first, then one per 200 ms at most (each attempt may be a few batches).
+    expect(calls).toBeLessThanOrEqual(3 * (2 + Math.ceil(elapsed / 200)))
+    expect(sink.dropped).toBeGreaterThanOrEqual(500)
+    // Once the queue is back, what is kept goes out: the newest MAX_PENDING records.
+    const { queue: ok, batches } = capturingQueue()
+    ;(sink as unknown as { queue: Queue<LogMessage> }).queue = ok
+    await new Promise((r) => setTimeout(r, 250))
+    await sink.send(record('acme', at, n, 10))
+    const ids = batches
+      .flat()
+      .flatMap((m) => m.body.decisions!.lines.split('\n'))
+      .map((l) => (JSON.parse(l) as DecisionRecord).slate_id)
+    expect(ids.length).toBe(MAX_PENDING + 1)
+    expect(ids).toContain(`s-acme-${n - 1}`)
+    expect(ids).not.toContain('s-acme-0')
   })
 
   it('drops a record too large for any message instead of blocking the buffer', async () => {

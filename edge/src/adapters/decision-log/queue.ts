@@ -4,6 +4,8 @@ import { MESSAGE_BYTES, packBatches, toLine } from './pack'
 
 /** A flush is sent at once, without waiting for the timer, once this many records are pending. */
 const FLUSH_RECORDS = 40
+/** Records kept for a retry while the Queue fails; beyond this the oldest are dropped (and counted). */
+export const MAX_PENDING = 1000
 
 type Pending = ReturnType<typeof toLine<DecisionRecord>>
 
@@ -19,25 +21,35 @@ export class QueueLogSink {
   private pending: DecisionRecord[] = []
   /** End of the current window (ms since epoch). */
   private flushAt = 0
+  /** After a failed send, no flush before this (ms since epoch): a failing Queue is retried once per `retryMs`. */
+  private retryAt = 0
+  /** Records dropped because the Queue failed for longer than the buffer could hold. */
+  dropped = 0
 
   constructor(
     private readonly queue: Queue<LogMessage>,
     /** The window (`DECISION_LOG_FLUSH_MS`). */
     private readonly delayMs: number,
+    private readonly retryMs = 1000,
   ) {}
 
-  /** Buffers the record; the returned promise settles once it (or a later batch) was handed to the queue. */
+  /**
+   * Buffers the record; the returned promise settles once it (or a later batch) was handed to the queue, or, while
+   * a failing queue is backed off, once it is left pending for a later request's flush.
+   */
   async send(record: DecisionRecord): Promise<void> {
     const now = Date.now()
     // The first record into an empty buffer opens a window; every record of the window waits for its end, so the
     // first timer to fire sends them all. (A timer per record, each `delayMs` after its own record, would fire
     // every few ms under steady traffic and send about one record each.)
-    if (this.pending.length === 0 || this.flushAt < now) this.flushAt = now + this.delayMs
+    if (this.pending.length === 0 || this.flushAt < now)
+      this.flushAt = Math.max(now + this.delayMs, this.retryAt)
     this.pending.push(record)
     // Serialized after the timer, off the request's path to its response.
-    if (this.pending.length < FLUSH_RECORDS)
+    if (this.pending.length < FLUSH_RECORDS || now < this.retryAt)
       await new Promise((r) => setTimeout(r, Math.max(0, this.flushAt - now)))
-    if (this.pending.length === 0) return
+    // Empty: an earlier timer sent this window. Backing off: a later request's flush sends what is pending.
+    if (this.pending.length === 0 || Date.now() < this.retryAt) return
     const taken = this.pending
       .map((r) => toLine(r))
       .filter((p) => {
@@ -60,12 +72,26 @@ export class QueueLogSink {
           batches[b]!.map((m) => ({ body: { decisions: m.msg }, contentType: 'v8' as const })),
         )
       } catch (e) {
-        // Keep the unsent ones for the next request's flush, then report.
+        // Keep the unsent ones for a later request's flush, no sooner than `retryMs`, then report.
         this.pending.unshift(
           ...batches
             .slice(b)
             .flatMap((batch) => batch.flatMap((m) => m.items.map((i) => i.record))),
         )
+        this.retryAt = Date.now() + this.retryMs
+        const over = this.pending.length - MAX_PENDING
+        if (over > 0) {
+          this.pending.splice(0, over)
+          this.dropped += over
+          console.error(
+            JSON.stringify({
+              msg: 'decision log: queue failing, oldest records dropped',
+              dropped: over,
+              dropped_total: this.dropped,
+              kept: this.pending.length,
+            }),
+          )
+        }
         throw e
       }
     }
