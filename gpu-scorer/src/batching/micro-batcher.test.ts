@@ -102,6 +102,18 @@ describe('MicroBatcher', () => {
     expect(await b.submit([3], 1_000)).toEqual([6])
   })
 
+  it('counts what the running batch has left: a small request behind a long batch is shed, not admitted late', async () => {
+    const { b } = doubling(1000, 0, 100)
+    await b.submit(Array.from({ length: 1000 }, (_, i) => i)) // learns ~100 ms per 1000-row batch
+    const long = b.submit(Array.from({ length: 1000 }, (_, i) => i))
+    await sleep(5) // the long batch is running now
+    expect(b.estimateMs(10)).toBeGreaterThan(60)
+    await expect(b.submit([1], 30)).rejects.toBeInstanceOf(DeadlineExceededError)
+    await long
+    // Nothing running or queued: a small request fits a small budget again.
+    expect(b.estimateMs(10)).toBeLessThan(30)
+  })
+
   it('with maxRequests 1 runs each request in a batch of its own (batching off), never split', async () => {
     const sizes: number[] = []
     const b = new MicroBatcher<number, number>({

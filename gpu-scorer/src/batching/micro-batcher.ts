@@ -43,6 +43,9 @@ export class MicroBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = []
   private queuedRows = 0
   private running = false
+  /** The running batch's rows and start (`now()`), for the time it still has to run. */
+  private runningRows = 0
+  private runningSince = 0
   /** Cancels the pending flush, when one is scheduled. */
   private timer: (() => void) | undefined
   /** Exponentially weighted ms per row of recent batches, and a fixed cost per batch. */
@@ -64,15 +67,20 @@ export class MicroBatcher<I, O> {
   }
 
   /**
-   * Estimated ms until a request of `rows` rows would be scored, from the rows ahead of it and recent batch
-   * timings (0 before the first batch: no estimate yet).
+   * Estimated ms until a request of `rows` rows would be scored, from the rows ahead of it, what the running batch
+   * has left to run, and recent batch timings (0 before the first batch: no estimate yet).
    */
   estimateMs(rows: number): number {
     const ahead = this.queuedRows + rows
     const byRequests = Math.ceil((this.queue.length + 1) / (this.opts.maxRequests ?? Infinity))
-    const batches =
-      Math.max(Math.ceil(ahead / this.opts.maxBatch), byRequests) + (this.running ? 1 : 0)
-    return batches * this.msPerBatch + ahead * this.msPerRow + this.opts.maxWaitMs
+    const batches = Math.max(Math.ceil(ahead / this.opts.maxBatch), byRequests)
+    const running = this.running
+      ? Math.max(
+          0,
+          this.msPerBatch + this.runningRows * this.msPerRow - (this.now() - this.runningSince),
+        )
+      : 0
+    return running + batches * this.msPerBatch + ahead * this.msPerRow + this.opts.maxWaitMs
   }
 
   /**
@@ -150,6 +158,8 @@ export class MicroBatcher<I, O> {
     }
     this.queuedRows -= rows.length
     const t0 = this.now()
+    this.runningRows = rows.length
+    this.runningSince = t0
     try {
       const out = await this.opts.run(rows)
       if (out.length !== rows.length)
