@@ -203,6 +203,30 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     expect((await laneStats('breaker')).requests).toBe(6)
   })
 
+  it('answers about this tenant alone (404, or 503 scoped to the tenant) fail the rung but never open the breaker', async () => {
+    const cases = [
+      ['scoped-404', { mode: 'status', status: 404 }],
+      ['scoped-503', { mode: 'status', status: 503, scope: 'tenant' }],
+    ] as const
+    for (const [id, fault] of cases) {
+      const e = await lane(id, fault, { failures: 2, pauseMs: 60_000 })
+      for (let i = 0; i < 5; i++) {
+        const { json } = await recommend(key, home('user-1'), e)
+        expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
+      }
+      // Every call reached the scorer: the circuit never opened.
+      expect((await laneStats(id)).requests).toBe(5)
+    }
+    // The same 503 without the scope is the scorer's own trouble: the circuit opens after 2.
+    const e = await lane(
+      'unscoped-503',
+      { mode: 'status', status: 503 },
+      { failures: 2, pauseMs: 60_000 },
+    )
+    for (let i = 0; i < 5; i++) await recommend(key, home('user-1'), e)
+    expect((await laneStats('unscoped-503')).requests).toBe(2)
+  })
+
   it('kill switch edge.scorer: no call reaches the scorer, not degraded', async () => {
     const e = await lane('killed')
     const name = `tenant:${tenant}:edge.scorer`

@@ -14,8 +14,8 @@ export type Fault =
   | { mode: 'pass' }
   /** Answers after `ms` (the upstream's answer). */
   | { mode: 'delay'; ms: number }
-  /** Answers this status with an error body. */
-  | { mode: 'status'; status: number }
+  /** Answers this status with an error body (and `x-scorer-scope: <scope>` when given). */
+  | { mode: 'status'; status: number; scope?: string }
   /** 200 with a body that is not JSON. */
   | { mode: 'malformed' }
   /** The upstream's answer with every item's score rewritten to null or the string "NaN". */
@@ -74,7 +74,13 @@ export async function startScorerProxy(opts: {
     l.last = { body: safeJson(body), headers }
     const f = l.fault
     if (f.mode === 'down') return req.socket.destroy()
-    if (f.mode === 'status') return json(f.status, { error: 'injected' })
+    if (f.mode === 'status') {
+      res.writeHead(f.status, {
+        'content-type': 'application/json',
+        ...(f.scope && { 'x-scorer-scope': f.scope }),
+      })
+      return res.end(JSON.stringify({ error: { code: 'INJECTED', message: 'injected' } }))
+    }
     if (f.mode === 'malformed') {
       res.writeHead(200, { 'content-type': 'application/json' })
       return res.end('{"items": [ {"item_id": "i1", ')

@@ -31,7 +31,7 @@ export function createScorerApp(deps: ScorerAppDeps) {
   app.route('/', metricsRoutes(deps))
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))
   app.onError((e, c) => {
-    if (e instanceof ScorerError) return errorResponse(c, e.code, e.message)
+    if (e instanceof ScorerError) return errorResponse(c, e.code, e.message, e.scope)
     deps.log('request failed', { request_id: c.get('requestId'), error: String(e) })
     return errorResponse(c, 'INTERNAL', 'internal error')
   })

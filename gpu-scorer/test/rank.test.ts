@@ -1,4 +1,10 @@
-import { dot, RANK_SOURCES, RankResponse, type RankRequestInput } from '@recsys/shared'
+import {
+  dot,
+  RANK_SOURCES,
+  RankResponse,
+  SCORER_SCOPE_HEADER,
+  type RankRequestInput,
+} from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeFixtureStore, type FixtureStore } from './fixture-store'
 import { rankCall, sample, scorerOn, tempStore, TOKEN } from './harness'
@@ -214,6 +220,8 @@ describe('POST /v1/rank: errors', () => {
       const res = await rankCall(scorer.url, body)
       expect(res.status).toBe(404)
       expect(((await res.json()) as any).error.code).toBe('NOT_FOUND')
+      // The tenant's problem, not the scorer's: the edge must not count it against the scorer's health.
+      expect(res.headers.get(SCORER_SCOPE_HEADER)).toBe('tenant')
     }
   })
 })

@@ -40,14 +40,22 @@ export const rankRoutes = (deps: RankRouteDeps) =>
     }
     const req = parsed.data
     if (!deps.releases.has(req.tenant))
-      throw new ScorerError('NOT_FOUND', `unknown tenant ${req.tenant}`)
+      throw new ScorerError('NOT_FOUND', `unknown tenant ${req.tenant}`, 'tenant')
     const lease = deps.releases.acquire(req.tenant)
     if (!lease)
-      throw new ScorerError('UNAVAILABLE', `no release loaded for tenant ${req.tenant} yet`)
+      throw new ScorerError(
+        'UNAVAILABLE',
+        `no release loaded for tenant ${req.tenant} yet`,
+        'tenant',
+      )
     try {
       const r = lease.release
       if (r.surfaces.size > 0 && !r.surfaces.has(req.surface))
-        throw new ScorerError('NOT_FOUND', `unknown surface ${req.surface} in release ${r.release}`)
+        throw new ScorerError(
+          'NOT_FOUND',
+          `unknown surface ${req.surface} in release ${r.release}`,
+          'tenant',
+        )
       const switches = effectiveSwitches(await deps.killSwitches(), req.tenant)
       const fromRequest = new Set(req.disabled_sources)
       const out = await rank(r, req, {

@@ -13,6 +13,11 @@ export type RankSource = z.infer<typeof RankSource>
 
 /** The header that carries the caller's remaining time budget, in ms. */
 export const DEADLINE_HEADER = 'x-deadline-ms'
+/**
+ * On a scorer error: `tenant` when the failure is this tenant's or this request's alone (unknown tenant or surface,
+ * no release loaded for the tenant), so the edge does not count it against the scorer's health.
+ */
+export const SCORER_SCOPE_HEADER = 'x-scorer-scope'
 
 export const RankRequest = z
   .object({

@@ -19,7 +19,8 @@ const MAX = { recent: 200, session: 50, exclude: 5000, limit: 500 }
  * `ranked`: the regional scorer's full funnel, within the surface's deadline, behind this isolate's circuit breaker.
  * Needs personalized mode and readable user state (the scorer ranks on the user's history, and suppression must be
  * checkable). Any failure of the call (timeout, connection, status, malformed or invalid answer) fails the rung:
- * the ladder goes on to the next tier and the response is degraded.
+ * the ladder goes on to the next tier and the response is degraded; only those that say the scorer is unhealthy
+ * count toward opening the breaker.
  */
 export const rankedTier: TierSource = {
   tier: 'ranked',
@@ -40,8 +41,11 @@ export const rankedTier: TierSource = {
     if (!scorer.breaker.admit()) return err('circuit open')
     const res = await scorer.client.rank(rankRequest(ctx), budget)
     if (!res.ok) {
-      scorer.breaker.failure()
-      return err(`scorer: ${res.error}`)
+      // An answer about this tenant or request alone (unknown surface, no release loaded for it) says the scorer
+      // is up: it must not open the breaker that every tenant of this isolate shares.
+      if (res.error.scorerFault) scorer.breaker.failure()
+      else scorer.breaker.success()
+      return err(`scorer: ${res.error.message}`)
     }
     scorer.breaker.success()
     return ok(
