@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { RankResponse, type RankRequestInput } from '@recsys/shared'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -164,5 +164,28 @@ describe('GET /healthz', () => {
         beta: { release: b.release, model_version: b.model_version },
       },
     })
+  })
+
+  it('a tenant removed from the store is unloaded: no longer served, and it does not hold readiness back', async () => {
+    const dir = await setup()
+    await writeFixtureStore(dir, { tenant: 'acme', items: 150 })
+    // A tenant whose release never loads, then removed by its operator.
+    await mkdir(path.join(dir, 'broken'), { recursive: true })
+    await flipFixtureRelease(dir, 'broken', 'r-missing')
+    const scorer = await scorerOn(dir, { pollMs: 20 })
+    cleanup.push(() => scorer.close())
+    expect((await fetch(`${scorer.url}/healthz`)).status).toBe(503)
+    const gone = await writeFixtureStore(dir, { tenant: 'gone', items: 150, seed: 5 })
+    await until(() => scorer.releases.current('gone') !== undefined)
+    expect((await rankCall(scorer.url, { ...req, tenant: 'gone' })).status).toBe(200)
+
+    await rm(path.join(dir, 'broken'), { recursive: true, force: true })
+    await rm(path.join(dir, 'gone'), { recursive: true, force: true })
+    await until(async () => (await fetch(`${scorer.url}/healthz`)).status === 200)
+    expect(scorer.releases.tenants).toEqual(['acme'])
+    const res = await rankCall(scorer.url, { ...req, tenant: 'gone' })
+    expect(res.status).toBe(404)
+    const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+    expect(metrics).not.toContain(`release="${gone.release}"`)
   })
 })

@@ -255,7 +255,7 @@ describe('GET /metrics', () => {
         `scorer_loaded_release{tenant="acme",release="${fx.release}",model_version="${fx.model_version}"}`,
       ),
     ).toBe(1)
-    expect(sample(text, 'scorer_execution_provider{provider="cpu"}')).toBe(1)
+    expect(sample(text, 'scorer_execution_provider{tenant="acme",provider="cpu"}')).toBe(1)
     // The fixture's small ranker runs a batch in far less than a hand-over to a thread: `auto` keeps it on the loop.
     expect(sample(text, 'scorer_inference_thread{tenant="acme",thread="main"}')).toBe(1)
   })

@@ -1,6 +1,6 @@
 import { buildModelBundle } from '@recsys/control-plane/model'
 import { RANKER_FEATURE_COUNT as F, RANKER_FEATURES } from '@recsys/shared'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { loadRankerModel, sessionOptions } from './ranker-model'
 import { InferenceThread } from './worker-model'
 
@@ -97,5 +97,20 @@ describe('inference on a worker thread', () => {
       await expect(loadRankerModel(junk, bundle.metadata, 'cpu', where)).rejects.toThrow(
         /protobuf|parse|model/i,
       )
+  })
+
+  it('with provider auto, a model that fails on CPU too is at fault, not CUDA: CUDA is still tried next time', async () => {
+    // A fresh module: the latch is per process, and other tests here may have set it with a loadable model.
+    vi.resetModules()
+    const m = await import('./ranker-model')
+    await expect(
+      m.loadRankerModel(Uint8Array.from([1, 2, 3, 4]), bundle.metadata, 'auto', 'main'),
+    ).rejects.toThrow(/protobuf|parse|model/i)
+    expect(m.cudaFoundUnusable()).toBe(false)
+    // A loadable model that CUDA cannot run (no CUDA binaries here) runs on CPU and sets the latch.
+    const ok = await m.loadRankerModel(bundle.onnx, bundle.metadata, 'auto', 'main')
+    expect(ok.provider).toBe('cpu')
+    expect(m.cudaFoundUnusable()).toBe(true)
+    await ok.dispose()
   })
 })

@@ -33,8 +33,14 @@ export function checkFeatureSchema(metadata: ModelMetadata): void {
     )
 }
 
-/** When `auto` found CUDA unusable once, later loads go straight to CPU (and do not log the failure again). */
+/**
+ * When `auto` found CUDA unusable once (a model failed on CUDA and loaded on CPU), later loads go straight to CPU.
+ * A model that fails on CPU as well is at fault itself and says nothing about CUDA.
+ */
 let cudaUnavailable = false
+
+/** Whether `auto` has found CUDA unusable in this process. */
+export const cudaFoundUnusable = (): boolean => cudaUnavailable
 
 /** The scorer's session options (the benchmark's bare-inference baseline uses the same). */
 export const sessionOptions = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
@@ -117,10 +123,16 @@ async function autoSession(
   const rows = 1000
   const probe = new Float32Array(rows * RANKER_FEATURE_COUNT).fill(0.5)
   let best = Infinity
-  for (let k = 0; k < 5; k++) {
-    const t0 = performance.now()
-    await main.run(probe, rows)
-    best = Math.min(best, performance.now() - t0)
+  try {
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now()
+      await main.run(probe, rows)
+      best = Math.min(best, performance.now() - t0)
+    }
+  } catch (e) {
+    // The session is dropped with the failed load: release its native memory (a failed release is retried).
+    await main.release().catch(() => undefined)
+    throw e
   }
   if (best < AUTO_THREAD_MIN_MS) return main
   await main.release()
@@ -141,8 +153,10 @@ async function createSession(
     return { session: await open(bytes, 'cuda', io), provider: 'cuda' }
   } catch (e) {
     if (choice === 'cuda') throw new Error(`CUDA execution provider unusable: ${String(e)}`)
+    // If CPU fails too, the model is at fault (its error is thrown): CUDA stays worth trying for the next one.
+    const session = await open(bytes, 'cpu', io)
     cudaUnavailable = true
-    return { session: await open(bytes, 'cpu', io), provider: 'cpu' }
+    return { session, provider: 'cpu' }
   }
 }
 

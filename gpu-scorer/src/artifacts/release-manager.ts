@@ -18,6 +18,8 @@ export interface ReleaseManagerOptions extends LoadReleaseOptions {
 
 /** A failed release is retried after this many polls (its files may have been half-written). */
 const RETRY_FAILED_AFTER_POLLS = 10
+/** A tenant gone from the store for this many scans in a row is unloaded (one scan may see a folder mid-rewrite). */
+export const UNLOAD_AFTER_SCANS = 3
 
 /**
  * Keeps the live release of every tenant: polls each pointer, loads a new release beside the live one, warms it
@@ -27,6 +29,8 @@ const RETRY_FAILED_AFTER_POLLS = 10
 export class ReleaseManager {
   private readonly slots = new Map<string, ReleaseSlot>()
   private readonly failed = new Map<string, { release: string; polls: number }>()
+  /** Scans in a row that did not find a known tenant in the store. */
+  private readonly missing = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
   private polling: Promise<void> | undefined
   private scanned = false
@@ -116,12 +120,41 @@ export class ReleaseManager {
       this.opts.log('tenant scan failed', { error: String(e) })
       return
     }
+    if (!this.opts.tenants) this.unloadGone(new Set(tenants))
     for (const t of tenants) {
       if (this.closed) return
       this.slot(t)
       await this.pollTenant(t)
     }
     this.scanned = true
+  }
+
+  /**
+   * Tenants removed from the store stop being served and release their model, index and thread once no request
+   * holds them; without this, one removed before it ever loaded would keep `/healthz` at 503 for good.
+   */
+  private unloadGone(found: ReadonlySet<string>) {
+    const { log, metrics } = this.opts
+    for (const [tenant, slot] of this.slots) {
+      if (found.has(tenant)) {
+        this.missing.delete(tenant)
+        continue
+      }
+      const scans = (this.missing.get(tenant) ?? 0) + 1
+      this.missing.set(tenant, scans)
+      if (scans < UNLOAD_AFTER_SCANS) continue
+      const live = slot.current
+      slot.clear()
+      this.slots.delete(tenant)
+      this.missing.delete(tenant)
+      this.failed.delete(tenant)
+      if (live) {
+        metrics.loaded.remove({ tenant, release: live.release, model_version: live.model_version })
+        metrics.provider.remove({ tenant, provider: live.model.model.provider })
+        metrics.inferenceThread.remove({ tenant, thread: live.model.model.thread })
+      }
+      log('tenant unloaded', { tenant, release: live?.release ?? null, missing_scans: scans })
+    }
   }
 
   private async pollTenant(tenant: string) {
@@ -172,8 +205,8 @@ export class ReleaseManager {
     if (old)
       metrics.loaded.remove({ tenant, release: old.release, model_version: old.model_version })
     metrics.loaded.set({ tenant, release, model_version: next.model_version }, 1)
-    metrics.provider.reset()
-    metrics.provider.set({ provider: next.model.model.provider }, 1)
+    if (old) metrics.provider.remove({ tenant, provider: old.model.model.provider })
+    metrics.provider.set({ tenant, provider: next.model.model.provider }, 1)
     metrics.inferenceThread.remove({
       tenant,
       thread: next.model.model.thread === 'main' ? 'worker' : 'main',

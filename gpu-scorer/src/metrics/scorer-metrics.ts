@@ -89,8 +89,8 @@ export class ScorerMetrics {
 
   readonly provider = new Gauge({
     name: 'scorer_execution_provider',
-    help: 'The ONNX Runtime execution provider the models run on (1)',
-    labelNames: ['provider'] as const,
+    help: "The ONNX Runtime execution provider each tenant's live model runs on (1)",
+    labelNames: ['tenant', 'provider'] as const,
     registers: [this.registry],
   })
 
