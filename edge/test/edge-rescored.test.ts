@@ -1,6 +1,8 @@
+import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { r2Keys, type ReleaseSpec } from '@recsys/shared'
+import { loadOnnx } from '../src/adapters/edge-model/ort'
 import { sha256Hex } from '../src/util/sha256'
 import {
   baseSpec,
@@ -12,6 +14,7 @@ import {
   release,
   seedUser,
 } from './fixtures'
+import { waitForLog } from './log-reader'
 import { recommend } from './request'
 import { edgeModelBytes, fx, lane, laneStats, seedRecent } from './scorer-fixture'
 
@@ -113,6 +116,39 @@ describe('tier edge_rescored', () => {
     expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: true })
     expect(json.debug.tiers_tried[1].status).toMatch(/^failed: .*has sha256/)
     expect(ids(json)).toEqual(['i31', 'i32', 'i33', 'i34', 'i35'])
+  })
+
+  it('edge model outputs out of its score range score as the floor, and the decision record counts them', async () => {
+    const t = newTenant('rescore-floor')
+    const spec = await withEdgeModel(t)
+    // The fixture model's outputs are >= 0: a range below 0 puts every one of them out of range.
+    spec.edge_model!.metadata = { ...spec.edge_model!.metadata, score_range: [-2, -1] }
+    await publish(spec)
+    await seedUser(t, 'u1', { consent: true })
+    const k = await createKey(t)
+    const res = await SELF.fetch('https://edge.test/v1/recommendations', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
+      body: JSON.stringify(home(['i33'])),
+    })
+    const json = (await res.json()) as any
+    expect(json.metadata.tier).toBe('edge_rescored')
+    // All at the floor: the stable sort keeps the cached slate's order (the session item would have lifted i33).
+    expect(ids(json)).toEqual(['i31', 'i32', 'i33', 'i34', 'i35'])
+    const [rec] = await waitForLog(`${t}/`, (recs) => recs.length > 0)
+    expect(rec.floored).toEqual({ edge_model: { nan: 0, out_of_range: 5 } })
+  })
+
+  it('a disposed session finishes the runs already queued, then refuses new ones', async () => {
+    const [input] = fx.edgeModel.metadata.feature_schema.inputs
+    const [output] = fx.edgeModel.metadata.feature_schema.outputs
+    const m = await loadOnnx(edgeModelBytes(), { input: input!.name, output: output!.name })
+    const width = input!.dims[input!.dims.length - 1] as number
+    const queued = m.run(new Float32Array(3 * width).fill(0.5), 3, width)
+    const disposed = m.dispose()
+    expect(await queued).toHaveLength(3)
+    await disposed
+    await expect(m.run(new Float32Array(width), 1, width)).rejects.toThrow('disposed')
   })
 
   it('needs personalization and user state', async () => {

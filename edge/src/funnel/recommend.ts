@@ -18,6 +18,7 @@ import { ApiError } from '../errors'
 import { runFunnel } from './pipeline'
 import { buildDecision, buildResponse } from './respond'
 import { sessionItems } from './session'
+import type { FlooredScores } from './tiers/context'
 import { emergencyFlags } from './tiers/emergency-list'
 
 /**
@@ -81,6 +82,7 @@ export async function recommend(
     release.bundle.rules.default ??
     NO_RULES
   const slateId = crypto.randomUUID()
+  const floored: FlooredScores = {}
 
   const out = await runFunnel({
     tier: {
@@ -108,6 +110,7 @@ export async function recommend(
       excludeSeen: rules.eligibility.exclude_seen,
       scorer,
       artifacts,
+      floored,
     },
     release: release.bundle,
     switches,
@@ -137,6 +140,7 @@ export async function recommend(
     out,
     debug: req.debug && c.var.apiKey.permissions.includes('debug'),
     session: sessionItems(req.context, rt.user, privacy),
+    floored,
   }
   const response = await buildResponse(ctx, config.TRACKING_SECRET)
   response.metadata.latency_ms = Math.round((performance.now() - started) * 100) / 100

@@ -9,6 +9,7 @@ import {
 } from '@recsys/shared'
 import type { DecisionRecord } from '../adapters/decision-log/message'
 import type { FunnelOutput } from './pipeline'
+import type { FlooredScores } from './tiers/context'
 
 /** Everything known about a served request once the funnel has run. */
 export interface Served {
@@ -27,6 +28,8 @@ export interface Served {
   debug: boolean
   /** Session context (funnel/session.ts). */
   session?: string[]
+  /** Model scores floored while serving (NaN, out of range). */
+  floored?: FlooredScores
 }
 
 /** Removed candidates listed in a decision record; beyond this they are only counted. */
@@ -137,5 +140,6 @@ export function buildDecision(s: Served, r: RecommendationResponse): DecisionRec
     removed_truncated: Math.max(0, removed.length - REMOVED_IN_LOG),
     below_cut: s.out.removed.length - removed.length,
     ...(s.session?.length && { session_items: s.session }),
+    ...(s.floored && Object.keys(s.floored).length > 0 && { floored: s.floored }),
   }
 }

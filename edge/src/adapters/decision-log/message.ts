@@ -7,6 +7,7 @@ import type {
   Tier,
   TierAttempt,
 } from '@recsys/shared'
+import type { FlooredScores } from '../../funnel/tiers/context'
 
 /** A decision record: what one recommendation request served and why (ARCHITECTURE §5, step 7). */
 export interface DecisionRecord {
@@ -42,6 +43,8 @@ export interface DecisionRecord {
   below_cut: number
   /** The session context the request had (its session items, then the user's recent items), when personalized. */
   session_items?: string[]
+  /** Model scores replaced by the floor (NaN, out of range), by model; absent when none were. */
+  floored?: FlooredScores
 }
 
 /** A record of the log: decisions, accepted events, user deletions (contracts of the last two in shared/). */

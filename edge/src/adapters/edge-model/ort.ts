@@ -40,6 +40,8 @@ const isOrt = (b: Uint8Array) => b.every((x, i) => x === PLACEHOLDER[i])
 /** A loaded ONNX model that maps `[rows × width]` float32 features to one output per row. */
 export interface OnnxModel {
   run(features: Float32Array, rows: number, width: number): Promise<Float32Array>
+  /** Releases the session's wasm memory once the runs already queued are done; later runs are refused. */
+  dispose(): Promise<void>
 }
 
 /** Creates an inference session (wasm backend, CPU) for these ONNX bytes. */
@@ -49,14 +51,28 @@ export async function loadOnnx(
 ): Promise<OnnxModel> {
   setup()
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })
-  if (!session.inputNames.includes(names.input))
-    throw new Error(`model has no input ${names.input} (has ${session.inputNames.join(', ')})`)
-  if (!session.outputNames.includes(names.output))
-    throw new Error(`model has no output ${names.output} (has ${session.outputNames.join(', ')})`)
+  const missing = !session.inputNames.includes(names.input)
+    ? `model has no input ${names.input} (has ${session.inputNames.join(', ')})`
+    : !session.outputNames.includes(names.output)
+      ? `model has no output ${names.output} (has ${session.outputNames.join(', ')})`
+      : undefined
+  if (missing) {
+    await session.release().catch(() => undefined)
+    throw new Error(missing)
+  }
   // One run at a time per session: the single-threaded wasm backend is not re-entrant.
   let queue: Promise<unknown> = Promise.resolve()
+  let disposed = false
   return {
+    dispose() {
+      if (disposed) return queue.then(() => undefined)
+      disposed = true
+      const done = queue.then(() => session.release())
+      queue = done.catch(() => undefined)
+      return done
+    },
     run(features, rows, width) {
+      if (disposed) return Promise.reject(new Error('edge model session disposed'))
       const next = queue.then(async () => {
         const out = await session.run({
           [names.input]: new ort.Tensor('float32', features, [rows, width]),

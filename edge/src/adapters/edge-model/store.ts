@@ -16,13 +16,23 @@ const MAX_SESSIONS = 4
  * feature schema must be the edge's features ({@link EDGE_FEATURES}, in order); otherwise it is not used.
  * @note A failed load is not cached: the next request tries again.
  */
-export function edgeModel(bucket: EdgeModelSource, ref: EdgeModelRef): Promise<OnnxModel> {
+export function edgeModel(
+  bucket: EdgeModelSource,
+  ref: EdgeModelRef,
+  loader: (bucket: EdgeModelSource, ref: EdgeModelRef) => Promise<OnnxModel> = load,
+): Promise<OnnxModel> {
   let s = sessions.get(ref.sha256)
   if (!s) {
-    s = load(bucket, ref)
+    s = loader(bucket, ref)
     sessions.set(ref.sha256, s)
     s.catch(() => sessions.delete(ref.sha256))
-    if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!)
+    if (sessions.size > MAX_SESSIONS) {
+      // The oldest model's session is released (after the runs already queued on it): onnxruntime-web frees
+      // wasm memory only when told to, and an isolate lives long.
+      const [oldest, evicted] = sessions.entries().next().value!
+      sessions.delete(oldest)
+      evicted.then((m) => m.dispose()).catch(() => undefined)
+    }
   }
   return s
 }

@@ -43,6 +43,16 @@ export interface TierContext {
   excludeSeen: boolean
   scorer: ScorerService | undefined
   artifacts: EdgeModelSource
+  /** Model scores replaced by the floor while serving this request, by model (the decision record carries them). */
+  floored: FlooredScores
+}
+
+/** Scores replaced by the floor (ARCHITECTURE §5: NaN or out of range; the NaN rate is a metric). */
+export interface FlooredScores {
+  /** Items the regional scorer floored (its `floored` count). */
+  scorer?: number
+  /** Outputs of the edge model that were NaN or out of its range. */
+  edge_model?: { nan: number; out_of_range: number }
 }
 
 /** A tier of the ladder: whether it applies to this request, and how to load it. */

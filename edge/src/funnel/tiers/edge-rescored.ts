@@ -54,7 +54,8 @@ export const edgeRescoredTier: TierSource = {
       ctx.now,
     )
     const raw = await model.run(rows, items.length, EDGE_FEATURE_COUNT)
-    const { scores } = calibrate(raw, ref.metadata)
+    const { scores, nan, outOfRange } = calibrate(raw, ref.metadata)
+    if (nan || outOfRange) ctx.floored.edge_model = { nan, out_of_range: outOfRange }
     if (scores.length !== items.length) return err('edge model gave a score count unlike its input')
     // A stable sort: equal scores keep the cached slate's order.
     return ok(

@@ -48,6 +48,7 @@ export const rankedTier: TierSource = {
       return err(`scorer: ${res.error.message}`)
     }
     scorer.breaker.success()
+    if (res.value.floored > 0) ctx.floored.scorer = res.value.floored
     return ok(
       res.value.items.map((it): Candidate => ({
         item_id: it.item_id,
