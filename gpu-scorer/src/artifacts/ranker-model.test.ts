@@ -57,6 +57,26 @@ describe('inference on a worker thread', () => {
     await t.close()
   })
 
+  it('abandons a thread whose batch is not answered in time: that batch fails, the next one gets a new thread', async () => {
+    // A batch of a large model that takes far longer than the limit stands in for a hung session.
+    const big = buildModelBundle({ features: RANKER_FEATURES, hidden: [256, 128], seed: 3 })
+    const t = new InferenceThread({
+      bytes: big.onnx,
+      options: sessionOptions('cpu'),
+      inputName: 'features',
+      outputName: 'score',
+      width: F,
+      batchTimeoutMs: 100,
+    })
+    await t.start()
+    const t0 = performance.now()
+    await expect(t.run(features(300_000), 300_000)).rejects.toThrow(/not answered in 100 ms/)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect((await t.run(features(4), 4)).length).toBe(4)
+    expect(t.starts).toBe(2)
+    await t.close()
+  })
+
   it('on close, lets in-flight batches finish, then refuses new ones', async () => {
     const t = thread()
     await t.start()

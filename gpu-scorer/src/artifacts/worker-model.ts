@@ -3,8 +3,14 @@ import type * as ort from 'onnxruntime-node'
 
 const WORKER_URL = new URL('./inference-worker.mjs', import.meta.url)
 
-/** How long a closing thread may take to release its session before it is terminated. */
+/** How long a closing thread may take to finish its batches and release its session before it is terminated. */
 const CLOSE_TIMEOUT_MS = 5000
+/**
+ * A batch not answered in this long means a hung thread: its batches fail and the next batch starts a new thread.
+ * The hung one is told to close when it gets back, not terminated: terminating a thread inside onnxruntime's native
+ * code takes the whole process down.
+ */
+export const BATCH_TIMEOUT_MS = 10_000
 
 export interface InferenceThreadOptions {
   bytes: Uint8Array
@@ -13,6 +19,8 @@ export interface InferenceThreadOptions {
   outputName: string
   /** Features per row. */
   width: number
+  /** Default {@link BATCH_TIMEOUT_MS}. */
+  batchTimeoutMs?: number
 }
 
 interface Pending {
@@ -101,8 +109,23 @@ export class InferenceThread {
     const id = this.nextId++
     const w = this.worker
     if (!w) throw new Error('inference thread exited before the batch was sent')
+    const limit = this.opts.batchTimeoutMs ?? BATCH_TIMEOUT_MS
     return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      // A hung session (native code that never returns) would hold the batcher, and so every request, for good.
+      const timer = setTimeout(() => {
+        this.lost(w, new Error(`inference batch not answered in ${limit} ms: thread abandoned`))
+        w.postMessage({ type: 'close' })
+      }, limit)
+      this.pending.set(id, {
+        resolve: (s) => {
+          clearTimeout(timer)
+          resolve(s)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      })
       w.postMessage({ id, rows, features: copy }, [copy.buffer])
     })
   }
@@ -110,6 +133,7 @@ export class InferenceThread {
   /** Lets in-flight batches finish, releases the session and ends the thread. */
   async close(): Promise<void> {
     this.closed = true
+    // In-flight batches finish first; a batch timeout bounds how long that can take.
     await Promise.allSettled([...this.inflight])
     const w = this.worker
     if (!w) return
