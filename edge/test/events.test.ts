@@ -92,47 +92,33 @@ describe('POST /v1/events: effects on the very next request', () => {
     expect(next.json.debug.session_items.slice(0, 3)).toEqual(['i3', 'i9', 'i7'])
   })
 
-  it('an impression counts toward the frequency cap of the next request', async () => {
-    const before = await served(key, 'u3', 5)
-    const first = before.items[0]!
+  /** Impresses the first item served to `user` (cap: 1 an hour) and checks the next request leaves it out. */
+  async function impressionCaps(user: string, eventId: string) {
+    const first = (await served(key, user, 5)).items[0]!
     const r = await postEvents(key, [
       {
-        event_id: eid(),
+        event_id: eventId,
         type: 'impression',
-        user_id: 'u3',
+        user_id: user,
         item_id: first.item_id,
         tracking_token: first.tracking_token,
         event_time: now(),
       },
     ])
     expect(r.json.accepted).toBe(1)
-    expect(
-      ids(
-        (await recommend(key, { surface: 'home_feed', subject: { user_id: 'u3' }, limit: 5 })).json,
-      ),
-    ).not.toContain(first.item_id)
-  })
+    const next = await recommend(key, {
+      surface: 'home_feed',
+      subject: { user_id: user },
+      limit: 5,
+    })
+    expect(ids(next.json)).not.toContain(first.item_id)
+  }
 
-  it('an impression whose event_id holds "|" still caps its item', async () => {
-    const before = await served(key, 'u6', 5)
-    const first = before.items[0]!
-    const r = await postEvents(key, [
-      {
-        event_id: `${eid()}|x|y`,
-        type: 'impression',
-        user_id: 'u6',
-        item_id: first.item_id,
-        tracking_token: first.tracking_token,
-        event_time: now(),
-      },
-    ])
-    expect(r.json.accepted).toBe(1)
-    expect(
-      ids(
-        (await recommend(key, { surface: 'home_feed', subject: { user_id: 'u6' }, limit: 5 })).json,
-      ),
-    ).not.toContain(first.item_id)
-  })
+  it('an impression counts toward the frequency cap of the next request', () =>
+    impressionCaps('u3', eid()))
+
+  it('an impression whose event_id holds "|" still caps its item', () =>
+    impressionCaps('u6', `${eid()}|x|y`))
 
   it('a duplicate event_id changes nothing: not in state, not in the log twice', async () => {
     const a = eid()
