@@ -181,8 +181,9 @@ describe('GET /healthz', () => {
 
     await rm(path.join(dir, 'broken'), { recursive: true, force: true })
     await rm(path.join(dir, 'gone'), { recursive: true, force: true })
-    await until(async () => (await fetch(`${scorer.url}/healthz`)).status === 200)
+    await until(async () => scorer.releases.tenants.length === 1)
     expect(scorer.releases.tenants).toEqual(['acme'])
+    expect((await fetch(`${scorer.url}/healthz`)).status).toBe(200)
     const res = await rankCall(scorer.url, { ...req, tenant: 'gone' })
     expect(res.status).toBe(404)
     const metrics = await (await fetch(`${scorer.url}/metrics`)).text()

@@ -158,7 +158,11 @@ function forbidden(s: Scenario, c: Candidate): string | undefined {
     if (s.country === undefined || !flags.regions_allowed.includes(s.country))
       return 'not allowed in region'
   }
-  if (s.country !== undefined && flags.regions_blocked?.includes(s.country))
+  // Fail closed: with the country unknown, a non-empty block-list blocks too.
+  if (
+    flags.regions_blocked?.length &&
+    (s.country === undefined || flags.regions_blocked.includes(s.country))
+  )
     return 'blocked in region'
   if (flags.min_age > 0 && !(s.user?.age !== undefined && s.user.age >= flags.min_age)) return 'age'
   if (!SERVABLE_UNDER[s.privacy].includes(c.needs)) return 'privacy mode'
