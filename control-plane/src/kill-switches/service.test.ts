@@ -2,7 +2,7 @@ import { effectiveSwitches, redisKeys, type KillSwitchMap } from '@recsys/shared
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../audit/write'
-import { auditLog, killSwitches, killSwitchHistory } from '../db/schema/index'
+import { auditLog, killSwitches, killSwitchHistory, tenants } from '../db/schema/index'
 import { hashReply } from './redis-entry'
 import {
   engageKillSwitch,
@@ -20,8 +20,12 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
   let t: Harness
   let deps: KillSwitchDeps
   let n = 0
-  /** A fresh tenant id containing this run's id. */
-  const tenant = () => `ks-${t.run}-${++n}`
+  /** A fresh tenant containing this run's id (switches of tenants that do not exist are refused). */
+  const tenant = async () => {
+    const id = `ks-${t.run}-${++n}`
+    await t.h.db.insert(tenants).values({ id, name: id })
+    return id
+  }
   const mine = (field: string) => field.includes(t.run)
 
   beforeAll(async () => {
@@ -51,7 +55,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
     t.h.db.select().from(auditLog).where(eq(auditLog.target, name)).orderBy(auditLog.id)
 
   it('engage writes the row, history and audit in the DB and the field the edge reads', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     const name = `tenant:${ten}:edge.force_tier`
     const at = new Date('2030-01-02T03:04:05.000Z')
     const r = await engageKillSwitch(
@@ -98,11 +102,11 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
     expect(eff.forceTier).toBe('segment')
     expect(eff.engaged).toEqual([name])
     // Another tenant does not see it.
-    expect(effectiveSwitches(await ourSwitches(), tenant()).forceTier).toBeUndefined()
+    expect(effectiveSwitches(await ourSwitches(), await tenant()).forceTier).toBeUndefined()
   })
 
   it('re-engaging updates the value and audits before and after', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     const name = `tenant:${ten}:edge.force_tier`
     await engageKillSwitch(deps, { name, value: 'segment', reason: 'first', actor: sre })
     const r = await engageKillSwitch(deps, {
@@ -120,7 +124,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
   })
 
   it('switches without a value are stored without one and mean what §8 says', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     for (const base of [
       'edge.scorer',
       'edge.personalization',
@@ -143,7 +147,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
   })
 
   it('bad input is a BAD_REQUEST and writes nothing', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     const cases = [
       { name: `tenant:${ten}:edge.scorer`, reason: '   ' },
       { name: `tenant:${ten}:edge.force_tier`, reason: 'x' },
@@ -165,8 +169,17 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
     expect(Object.keys(await ourSwitches()).filter((f) => f.includes(ten))).toEqual([])
   })
 
+  it('a switch of a tenant that does not exist is NOT_FOUND and writes nothing', async () => {
+    const name = `tenant:ks-${t.run}-nobody:edge.scorer`
+    const r = await engageKillSwitch(deps, { name, reason: 'typo', actor: sre })
+    expect(r.ok ? 'ok' : r.error.code).toBe('NOT_FOUND')
+    expect(await history(name)).toEqual([])
+    expect(await audits(name)).toEqual([])
+    expect(await ourSwitches()).not.toHaveProperty(name)
+  })
+
   it('release deletes the field and appends history and audit', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     const name = `tenant:${ten}:edge.edge_model`
     await engageKillSwitch(deps, { name, reason: 'bad model', actor: sre })
     expect(effectiveSwitches(await ourSwitches(), ten).edgeModel).toBe(true)
@@ -193,7 +206,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
   })
 
   it('releasing a switch that is not engaged is NOT_FOUND and writes nothing', async () => {
-    const ten = tenant()
+    const ten = await tenant()
     const never = `tenant:${ten}:edge.scorer`
     const r1 = await releaseKillSwitch(deps, { name: never, reason: 'x', actor: sre })
     expect(r1).toEqual({
@@ -213,7 +226,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
 
   it('a failed push keeps the DB change, reports pending, and sync converges', async () => {
     const broken = { ...deps, redis: t.broken }
-    const ten = tenant()
+    const ten = await tenant()
     const engagedOffline = `source.${t.run}-offline`
     const releasedOffline = `surface.${t.run}-released`
     const stray = `tenant:${ten}:surface.stray`

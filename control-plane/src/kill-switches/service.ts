@@ -3,7 +3,7 @@ import type { Redis } from '@upstash/redis'
 import { asc, eq } from 'drizzle-orm'
 import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
-import { killSwitches, killSwitchHistory } from '../db/schema/index'
+import { killSwitches, killSwitchHistory, tenants } from '../db/schema/index'
 import { parseSwitchName, validateSwitch } from './names'
 import { encodeSwitch, hashReply } from './redis-entry'
 
@@ -107,6 +107,14 @@ export async function engageKillSwitch(
   const reason = input.reason?.trim() ?? ''
   if (reason === '') return err(bad('a reason is required'))
   const { name, tenant, value } = checked.value
+  // A switch of a tenant that does not exist would switch nothing off while saying it did (a typo in the id).
+  if (tenant) {
+    const [known] = await deps.db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(eq(tenants.id, tenant))
+    if (!known) return err({ code: 'NOT_FOUND', message: `tenant ${tenant} does not exist` })
+  }
   const at = deps.now?.() ?? new Date()
   const state = await deps.db.transaction(async (tx) => {
     const [before] = await tx
