@@ -1,5 +1,5 @@
 import { and, desc, eq } from 'drizzle-orm'
-import { err, ok, planRelease, type ReleaseSpec, type Result } from '@recsys/shared'
+import { err, Id, kvKeys, ok, planRelease, type ReleaseSpec, type Result } from '@recsys/shared'
 import { writeAudit, type Actor } from '../audit/write'
 import type { Database } from '../db/client'
 import {
@@ -39,6 +39,8 @@ export interface PublishDeps {
 
 export type PublishError =
   | { code: 'unknown_tenant'; message: string }
+  | { code: 'invalid_release'; message: string }
+  | { code: 'release_not_in_scorer_store'; message: string }
   | { code: 'release_conflict'; message: string }
   | { code: 'unknown_release'; message: string }
   | { code: 'nothing_to_roll_back'; message: string }
@@ -84,6 +86,14 @@ export async function publishRelease(
   const [tenant] = await db.select().from(tenants).where(eq(tenants.id, spec.tenant))
   if (!tenant)
     return err({ code: 'unknown_tenant', message: `tenant ${spec.tenant} does not exist` })
+  // The id names store keys and files (the scorer store's `<tenant>/releases/<id>.json`): never a path or a key
+  // the edge and scorer would refuse.
+  const idOk = Id.safeParse(spec.release)
+  if (!idOk.success)
+    return err({
+      code: 'invalid_release',
+      message: `release id ${JSON.stringify(spec.release)}: ${idOk.error.issues[0]?.message ?? 'invalid'}`,
+    })
 
   const plan = planRelease(spec)
   const manifest = plan.manifest.value
@@ -110,7 +120,6 @@ export async function publishRelease(
         await tx
           .insert(releaseArtifacts)
           .values(ids.map((id) => ({ release_id: spec.release, artifact_version_id: id })))
-      await markFolded(tx, spec.tenant, input.folded ?? [], spec.release)
     })
   }
   await deps.faults?.('recorded')
@@ -151,10 +160,14 @@ export async function publishRelease(
     actor,
     reason,
     request_id: input.request_id,
+    // Tombstones count as folded once the release that folds them is live.
+    folded: input.folded ?? [],
+    push: async () => {
+      await deps.faults?.('pointer_flipped')
+      await edge.putJson([plan.pointer])
+      await deps.scorer?.flip(spec.tenant, spec.release)
+    },
   })
-  await deps.faults?.('pointer_flipped')
-  await edge.putJson([plan.pointer])
-  await deps.scorer?.flip(spec.tenant, spec.release)
   await deps.faults?.('pointer_pushed')
   say(`tenant ${spec.tenant} now serves ${spec.release}`)
   return ok({
@@ -206,24 +219,32 @@ export async function rollbackRelease(
       code: 'unknown_release',
       message: `release ${target} is not a release of ${input.tenant}`,
     })
-  const manifestKey = `t:${input.tenant}:r:${target}:manifest`
+  const manifestKey = kvKeys.manifest(input.tenant, target)
   if ((await edge.getJson(manifestKey)) === null)
     return err({
       code: 'release_not_in_edge_store',
       message: `release ${target} has no manifest in the edge store`,
     })
+  // The scorer must be able to follow, or the edge and the scorer would serve different releases.
+  if (deps.scorer && !(await deps.scorer.hasManifest(input.tenant, target)))
+    return err({
+      code: 'release_not_in_scorer_store',
+      message: `release ${target} has no manifest in the scorer artifact store (publish it again to write it)`,
+    })
+  const release = target
   const previous = await flipPointer(db, {
     tenant: input.tenant,
-    to: target,
+    to: release,
     action: 'rollback',
     actor: input.actor,
     reason: input.reason,
     request_id: input.request_id,
+    push: async () => {
+      const updated_at = new Date().toISOString()
+      await edge.putJson([{ key: kvKeys.pointer(input.tenant), value: { release, updated_at } }])
+      await deps.scorer?.flip(input.tenant, release)
+    },
   })
-  const updated_at = new Date().toISOString()
-  await edge.putJson([{ key: `t:${input.tenant}:pointer`, value: { release: target, updated_at } }])
-  if (deps.scorer && (await deps.scorer.hasManifest(input.tenant, target)))
-    await deps.scorer.flip(input.tenant, target)
   return ok({
     tenant: input.tenant,
     release: target,
@@ -233,7 +254,14 @@ export async function rollbackRelease(
   })
 }
 
-/** Moves the pointer in one transaction with its history and audit rows; a no-op when it already points there. */
+/**
+ * Moves the pointer in one transaction with its history and audit rows, then pushes it to the stores (`push`) before
+ * the transaction commits, all under a lock on the tenant's row: flips and pushes of one tenant run one at a time,
+ * so a slower push can never land after a later one (the stores would serve A while the pointer says B), and two
+ * first publishes cannot both insert the pointer. A failed push rolls the flip back (history and audit too), so the
+ * pointer names what the stores were last told. When it already points there, only the push runs (completing a
+ * publish or rollback whose push failed).
+ */
 async function flipPointer(
   db: Database,
   f: {
@@ -243,16 +271,23 @@ async function flipPointer(
     actor: Actor
     reason: string
     request_id?: string
+    /** Tombstones the release folds in: marked folded with the flip. */
+    folded?: string[]
+    push: () => Promise<void>
   },
 ): Promise<string | null> {
   return db.transaction(async (tx) => {
+    await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, f.tenant)).for('update')
     const [cur] = await tx
       .select()
       .from(releasePointers)
       .where(eq(releasePointers.tenant_id, f.tenant))
       .for('update')
     const from = cur?.release_id ?? null
-    if (from === f.to) return from
+    if (from === f.to) {
+      await f.push()
+      return from
+    }
     if (cur)
       await tx
         .update(releasePointers)
@@ -277,6 +312,8 @@ async function flipPointer(
       after: { release: f.to },
       request_id: f.request_id,
     })
+    if (f.folded?.length) await markFolded(tx, f.tenant, f.folded, f.to)
+    await f.push()
     return from
   })
 }

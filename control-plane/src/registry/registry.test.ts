@@ -332,4 +332,35 @@ describe('artifact registry and gates (PGlite in memory, blobs in a temp dir)', 
     const other = await assembleRelease(deps, { tenant: t, actor: op })
     expect(other.ok && other.value.spec.release).not.toBe(first.value.spec.release)
   })
+
+  it('a release id the operator named keeps its recorded creation time on a retry, so the publish completes', async () => {
+    const t = await tenant()
+    await basics(t)
+    const release = `${t}-named`
+    const at = (iso: string) =>
+      assembleRelease(deps, { tenant: t, actor: op, release, now: new Date(iso) })
+    const first = await at('2026-03-01T00:00:00Z')
+    expect(first.ok).toBe(true)
+    if (!first.ok) return
+    const crashed = publishRelease(
+      {
+        db: h.db,
+        edge: { putJson: async () => undefined, getJson: async () => null },
+        faults: (step) => {
+          if (step === 'recorded') throw new Error('crash')
+        },
+      },
+      { spec: first.value.spec, actor: op, reason: 'crash' },
+    )
+    await expect(crashed).rejects.toThrow('crash')
+    // A day later, the same named publish: same manifest, so it is not refused as other content under that id.
+    const retry = await at('2026-03-02T00:00:00Z')
+    expect(retry.ok && retry.value.spec.created_at).toBe('2026-03-01T00:00:00.000Z')
+    if (!retry.ok) return
+    const done = await publishRelease(
+      { db: h.db, edge: { putJson: async () => undefined, getJson: async () => null } },
+      { spec: retry.value.spec, actor: op, reason: 'retry' },
+    )
+    expect(done.ok ? 'ok' : done.error.code).toBe('ok')
+  })
 })

@@ -151,7 +151,7 @@ export async function assembleRelease(
   const tombstones = [...ctx.tombstoned.keys()].sort()
   const exps = await activeExperiments(deps, input.tenant)
   const naming = input.release
-    ? { release: input.release, now }
+    ? await namedRelease(deps, input.tenant, input.release, now)
     : await defaultRelease(deps, input.tenant, now, {
         versions: chosen.map((v) => `${v.kind}/${v.name}@${v.sha256}`),
         tombstones,
@@ -241,6 +241,25 @@ async function activeExperiments(deps: RegistryDeps, tenant: string) {
   return rows
     .filter((r) => r.status === 'running')
     .map((r) => Experiment.parse({ id: r.id, ...r.definition }))
+}
+
+/**
+ * A release id the operator chose: when it is already recorded for this tenant, its creation time is kept, so that
+ * running the same publish again (after a failure) builds the same manifest and completes it instead of being
+ * refused as a release that exists with other content.
+ */
+async function namedRelease(
+  deps: RegistryDeps,
+  tenant: string,
+  release: string,
+  now: Date,
+): Promise<{ release: string; now: Date }> {
+  const [existing] = await deps.db
+    .select({ manifest: releases.manifest })
+    .from(releases)
+    .where(and(eq(releases.tenant_id, tenant), eq(releases.id, release)))
+    .limit(1)
+  return { release, now: existing ? new Date(String(existing.manifest.created_at)) : now }
 }
 
 /**

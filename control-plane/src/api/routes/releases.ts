@@ -1,4 +1,4 @@
-import { err } from '@recsys/shared'
+import { err, Id } from '@recsys/shared'
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { rollbackRelease } from '../../publish/publish'
@@ -26,7 +26,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
         params: TenantParam,
         body: body(
           z.object({
-            release: z.string().optional(),
+            release: Id.optional(),
             versions: z.array(z.string()).optional().describe('version ids or SHA-256 prefixes'),
             slate_bounds: z
               .object({ min: z.number().int().min(0), max: z.number().int().min(1) })
@@ -69,7 +69,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
       middleware: [requires('release.rollback')] as const,
       request: {
         params: TenantParam,
-        body: body(z.object({ to: z.string().optional(), reason: z.string().min(1) })),
+        body: body(z.object({ to: Id.optional(), reason: z.string().min(1) })),
       },
       responses: { 200: json(Any, 'Rolled back'), ...errorResponses },
     }),
