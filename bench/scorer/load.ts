@@ -21,6 +21,32 @@ export interface LoadRow {
   scored?: number
   /** CPU time (user + system) of the scorer process per request, ms. */
   cpuMs?: number
+  /** p50 of each stage the scorer timed itself (`timings_ms` of the responses), ms. */
+  stages?: StageP50
+}
+
+/** The scorer's own stage timings (`timings_ms`): inference includes the wait for its micro-batch. */
+export const STAGES = ['retrieve', 'features', 'inference', 'total'] as const
+export type StageP50 = Record<(typeof STAGES)[number], number>
+
+/** Collects `timings_ms` from response bodies and gives the p50 of each stage. */
+function stageRecorder() {
+  const seen: Record<string, number[]> = Object.fromEntries(STAGES.map((k) => [k, []]))
+  return {
+    record(body: string) {
+      const at = body.indexOf('"timings_ms":')
+      if (at < 0) return
+      for (const k of STAGES) {
+        const m = new RegExp(`"${k}":([0-9.eE+-]+)`).exec(body.slice(at))
+        if (m) seen[k]!.push(Number(m[1]))
+      }
+    },
+    p50(): StageP50 | undefined {
+      if (seen.total!.length === 0) return undefined
+      const q = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
+      return Object.fromEntries(STAGES.map((k) => [k, q(seen[k]!)])) as StageP50
+    },
+  }
 }
 
 export interface Target {
@@ -78,6 +104,7 @@ export const closedLoop = (
 ) =>
   measured(t, async () => {
     let n = 0
+    const stages = stageRecorder()
     const r = await autocannon({
       url: t.url,
       connections,
@@ -88,6 +115,7 @@ export const closedLoop = (
           path: '/v1/rank',
           headers: headers(t),
           setupRequest: (req) => ({ ...req, body: t.body(n++) }),
+          onResponse: (_status, body) => stages.record(body),
         },
       ],
     })
@@ -100,6 +128,7 @@ export const closedLoop = (
       max: r.latency.max,
       requests: r.requests.total,
       errors: r.errors + r.timeouts + r.non2xx,
+      stages: stages.p50(),
     }
   })
 
@@ -112,11 +141,13 @@ export const openLoop = (
 ) =>
   measured(t, async () => {
     const t0 = performance.now()
+    const stages = stageRecorder()
     const r = await pacedLoad({
       url: t.url,
       rate,
       seconds,
       request: (i) => ({ method: 'POST', path: '/v1/rank', headers: headers(t), body: t.body(i) }),
+      onResponse: (_status, body) => stages.record(body),
     })
     return {
       ...names,
@@ -127,5 +158,6 @@ export const openLoop = (
       max: r.max,
       requests: r.sent,
       errors: r.errors,
+      stages: stages.p50(),
     }
   })

@@ -24,7 +24,7 @@ import type { FixtureStore } from '../../gpu-scorer/test/fixture-store'
 import { bareInference, fixtureOnnx, type Bare } from './bare'
 import { E2E_LIMIT, rankedEndToEnd, type E2eRow } from './e2e'
 import { BENCH_MODELS, benchBodies, benchFixture, CANDIDATES, ITEMS } from './fixture'
-import { closedLoop, openLoop, type LoadRow, type Target } from './load'
+import { closedLoop, openLoop, STAGES, type LoadRow, type Target } from './load'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number)
@@ -256,6 +256,17 @@ function renderReport(
         `| ${x.m.label} | ${f(x.bare.p50, 3)} | ${f(x.bare.p99, 3)} | ${f(x.bareDefault.p50, 3)} | ${f(x.bareDefault.p99, 3)} |`,
     ),
     '',
+    `Where a request's time goes, p50 of each stage as the scorer timed it (\`timings_ms\` of every response): retrieval (sources, dedupe, pre-filter), feature assembly, inference (the wait for the micro-batch and \`session.run\`), and the scorer's total; the client's p50 adds HTTP and JSON:`,
+    '',
+    `| model | scorer | load | ${STAGES.map((k) => `${k} p50 ms`).join(' | ')} | client p50 ms |`,
+    `|---|---|---|${STAGES.map(() => '---:').join('|')}|---:|`,
+    ...rows
+      .filter((r) => r.stages)
+      .map(
+        (r) =>
+          `| ${r.model} | ${r.name} | ${r.load} | ${STAGES.map((k) => f(r.stages![k], 3)).join(' | ')} | ${f(r.p50)} |`,
+      ),
+    '',
     'Targets (p99 judged at the fixed rates, below saturation; the p50 ratio on the unloaded scorer, 1 connection):',
   ]
   for (const x of models) {
@@ -265,6 +276,10 @@ function renderReport(
     if (one)
       out.push(
         `- ${x.m.label}: p50 at 1 connection / bare p50 = ${f(one.p50)} / ${f(x.bare.p50, 3)} = **${f(one.p50 / x.bare.p50, 1)}×** (target ≤ 1.5×: ${met(one.p50 / x.bare.p50 <= 1.5)})`,
+      )
+    if (one?.stages)
+      out.push(
+        `- ${x.m.label}, 1 connection: the inference stage alone (micro-batch wait + \`session.run\`) / bare p50 = ${f(one.stages.inference, 3)} / ${f(x.bare.p50, 3)} = ${f(one.stages.inference / x.bare.p50, 2)}×; the scorer's other stages (retrieval, features, top-K: total − inference) ${f(one.stages.total - one.stages.inference, 2)} ms, the same for any model (for information)`,
       )
     for (const p of paced)
       out.push(
