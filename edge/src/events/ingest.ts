@@ -28,7 +28,7 @@ const TOKEN_REJECTION: Record<TokenError, { code: string; message: string }> = {
 export interface IngestInput {
   tenant: string
   keyId: string
-  /** Unique per call (the request id): marks this call's pending claims. */
+  /** Unique per call, never client-chosen (not the request id): marks this call's pending claims. */
   callId: string
   events: readonly unknown[]
   now: number

@@ -17,7 +17,9 @@ export const events = new Hono<AppEnv>().post('/', requirePermission('events'), 
     {
       tenant: c.var.apiKey.tenant,
       keyId: c.var.apiKey.key_id,
-      callId: c.var.requestId,
+      // Not the request id: a client may send the same x-request-id again when it retries a failed call, and a
+      // pending claim that reads as this call's own would make the retry a duplicate (the event lost).
+      callId: crypto.randomUUID(),
       events: body.events,
       now: Date.now(),
     },

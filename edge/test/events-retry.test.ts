@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { redisKeys } from '@recsys/shared'
+import type { Env } from '../src/env'
+import { baseSpec, createKey, envWith, newTenant, publish, redis, seedUser } from './fixtures'
+import { call } from './request'
+
+let seq = 0
+const eid = () => `e-${crypto.randomUUID().slice(0, 8)}-${seq++}`
+const now = () => new Date().toISOString()
+
+let tenant: string
+let key: string
+
+beforeAll(async () => {
+  tenant = newTenant('evr')
+  await publish(baseSpec(tenant))
+  key = await createKey(tenant)
+  for (const u of ['u1', 'u2', 'u3']) await seedUser(tenant, u, { consent: true })
+})
+
+/** `POST /v1/events` through the real app, with the caller's headers and env. */
+async function post(events: unknown[], opts: { env?: Env; requestId?: string } = {}) {
+  const res = await call('/v1/events', {
+    key,
+    body: { events },
+    env: opts.env,
+    headers: opts.requestId ? { 'x-request-id': opts.requestId } : {},
+  })
+  return { status: res.status, json: (await res.json()) as any }
+}
+
+// A Queue binding cannot be told to fail: a stand-in that refuses every send (test only).
+const queueDown = () =>
+  envWith({
+    LOG_QUEUE: {
+      send: () => Promise.reject(new Error('queue down')),
+      sendBatch: () => Promise.reject(new Error('queue down')),
+    } as unknown as Queue,
+  } as Partial<Env>)
+
+describe('POST /v1/events: a retry after a 503', () => {
+  it('is accepted even when it reuses the x-request-id of the failed call', async () => {
+    const rid = `retry-${crypto.randomUUID()}`
+    const ev = [{ event_id: eid(), type: 'hide', user_id: 'u1', item_id: 'i41', event_time: now() }]
+    const down = await post(ev, { env: queueDown(), requestId: rid })
+    expect(down.status).toBe(503)
+    // Clients retry with the same request id; the first attempt queued nothing, so this one must take the event.
+    const retry = await post(ev, { requestId: rid })
+    expect(retry.status).toBe(202)
+    expect(retry.json).toEqual({ accepted: 1, duplicates: 0, rejected: [] })
+    expect(await redis().smembers(redisKeys.suppressedItems(tenant, 'u.u1'))).toContain('i41')
+    expect((await post(ev, { requestId: rid })).json.duplicates).toBe(1)
+  })
+})
