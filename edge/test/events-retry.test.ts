@@ -51,4 +51,11 @@ describe('POST /v1/events: a retry after a 503', () => {
     expect(await redis().smembers(redisKeys.suppressedItems(tenant, 'u.u1'))).toContain('i41')
     expect((await post(ev, { requestId: rid })).json.duplicates).toBe(1)
   })
+
+  it('counts an event_id sent twice in the retry once, and the second copy as a duplicate', async () => {
+    const e = { event_id: eid(), type: 'view', user_id: 'u2', item_id: 'i42', event_time: now() }
+    expect((await post([e], { env: queueDown() })).status).toBe(503)
+    const retry = await post([e, e])
+    expect(retry.json).toEqual({ accepted: 1, duplicates: 1, rejected: [] })
+  })
 })

@@ -40,10 +40,13 @@ export class UpstashUserState implements UserStateWriter {
       })
     for (const u of users) p.hget(redisKeys.profile(tenant, `u.${u}`), 'consent')
     const out = await p.exec()
-    const status = eventIds.map((_, i): ClaimStatus => {
+    const first = new Set<string>()
+    const status = eventIds.map((id, i): ClaimStatus => {
+      // The same id earlier in this call: whatever its claim found, this copy is a duplicate.
+      if (first.has(id)) return 'duplicate'
+      first.add(id)
       const prev = out[i] as string | null
       if (prev === null) return 'fresh'
-      // Our own pending value: the same id earlier in this call.
       return prev.startsWith(PENDING) && prev !== mine ? 'retry' : 'duplicate'
     })
     const consent = new Map<string, boolean | undefined>()
