@@ -59,3 +59,26 @@ describe('POST /v1/events: a retry after a 503', () => {
     expect(retry.json).toEqual({ accepted: 1, duplicates: 1, rejected: [] })
   })
 })
+
+describe('POST /v1/events: recent items', () => {
+  it('orders the views of one call by event time, whatever the offset or precision', async () => {
+    const view = (item_id: string, event_time: string) => ({
+      event_id: eid(),
+      type: 'view',
+      user_id: 'u3',
+      item_id,
+      event_time,
+    })
+    const r = await post([
+      view('i1', '2026-11-21T10:00:00+01:00'), // 09:00:00Z, the oldest
+      view('i2', '2026-11-21T09:30:00Z'),
+      view('i3', '2026-11-21T09:30:00.500Z'), // the newest
+    ])
+    expect(r.json.accepted).toBe(3)
+    expect(await redis().lrange(redisKeys.recent(tenant, 'u.u3'), 0, -1)).toEqual([
+      'i3',
+      'i2',
+      'i1',
+    ])
+  })
+})

@@ -68,7 +68,10 @@ export class UpstashUserState implements UserStateWriter {
     const seen = new Set<string>()
     const oldest = now - USER_STATE.impressionWindowMs
     // Oldest first, so the newest recent item ends at the head of the list.
-    const ordered = [...events].sort((a, b) => a.event.event_time.localeCompare(b.event.event_time))
+    // By instant, not by text: offsets and fractional seconds make the text order wrong.
+    const ordered = [...events].sort(
+      (a, b) => Date.parse(a.event.event_time) - Date.parse(b.event.event_time),
+    )
     for (const { event: e, consent } of ordered) {
       const subject = `u.${e.user_id}`
       if (e.type === 'impression') {
