@@ -83,14 +83,12 @@ export async function ingestEvents(
   const valid = checked.filter((x) => x !== undefined)
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected }
 
-  const users = [...new Set(valid.map((v) => v.event.user_id))]
   let claimed: Awaited<ReturnType<UserStateWriter['claim']>>
   try {
     claimed = await deps.state.claim(
       tenant,
       input.callId,
       valid.map((v) => v.event.event_id),
-      users,
     )
   } catch (e) {
     throw unavailable('user state', e)
@@ -108,7 +106,7 @@ export async function ingestEvents(
   try {
     await deps.state.apply(
       tenant,
-      accepted.map(({ event }) => ({ event, consent: claimed.consent.get(event.user_id) })),
+      accepted.map(({ event }) => event),
       now,
     )
   } catch (e) {

@@ -25,8 +25,10 @@ export const users = new Hono<AppEnv>()
   .delete('/:user_id', async (c) => {
     const userId = parseValue(Id, c.req.param('user_id'))
     const tenant = c.var.apiKey.tenant
+    // One time for the fence and the record: real time and the batch drop the same events (ingested before it).
+    const at = Date.now()
     try {
-      await c.var.services.userState.purge(tenant, userId)
+      await c.var.services.userState.purge(tenant, userId, at)
     } catch (e) {
       throw unavailable('user state', e)
     }
@@ -34,7 +36,7 @@ export const users = new Hono<AppEnv>()
       kind: 'deletion',
       tenant,
       user_id: userId,
-      at: new Date().toISOString(),
+      at: new Date(at).toISOString(),
     }
     try {
       await sendNow(c.env.LOG_QUEUE, [record])

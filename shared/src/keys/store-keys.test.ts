@@ -36,6 +36,7 @@ const BUILDERS: Record<string, (d: Dims) => string> = {
   recent: (d) => redisKeys.recent(d.tenant, d.id),
   eventId: (d) => redisKeys.eventId(d.tenant, d.id),
   logClaim: (d) => redisKeys.logClaim(d.tenant, d.id),
+  deletionFence: (d) => redisKeys.deletionFence(d.tenant, d.id),
 }
 
 /** Which dimensions each builder names (all others must not change its key). */
@@ -58,6 +59,7 @@ const USES: Record<string, (keyof Dims)[]> = {
   recent: ['tenant', 'id'],
   eventId: ['tenant', 'id'],
   logClaim: ['tenant', 'id'],
+  deletionFence: ['tenant', 'id'],
 }
 
 const arbDims: fc.Arbitrary<Dims> = fc.record({
@@ -183,7 +185,8 @@ describe('userStateKeys', () => {
     const perSubject = Object.entries(USES)
       .filter(([name, dims]) => name in redisKeys && dims.join() === 'tenant,id')
       .map(([name]) => name)
-      .filter((n) => n !== 'eventId' && n !== 'logClaim')
+      // Not user state: ingestion claims, log claims, and the fence a deletion leaves behind.
+      .filter((n) => n !== 'eventId' && n !== 'logClaim' && n !== 'deletionFence')
     const keys = userStateKeys('acme', 'u.1')
     expect(keys.sort()).toEqual(
       perSubject.map((n) => BUILDERS[n]!({ tenant: 'acme', id: 'u.1' } as Dims)).sort(),

@@ -69,6 +69,11 @@ export const redisKeys = {
   seen: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:seen`,
   /** List of recent item ids, newest first, bounded. */
   recent: (tenant: string, subject: string) => `t:${tenant}:u:${subject}:recent`,
+  /**
+   * Deletion fence: the time (ms) of the subject's last deletion, kept a while after it so that events ingested
+   * before it and still in flight do not re-create the state it purged. Not user state: a deletion writes it.
+   */
+  deletionFence: (tenant: string, subject: string) => `t:${tenant}:deleted:${subject}`,
   /** Ingestion idempotency: set (NX, with a TTL) when an `event_id` is first accepted. */
   eventId: (tenant: string, eventId: string) => `t:${tenant}:ev:${eventId}`,
   /** The log consumer's claim of an event: value = the key of the one log object that holds it. */

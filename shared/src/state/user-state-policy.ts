@@ -19,6 +19,11 @@ export const USER_STATE = {
   seenTtlS: 90 * 86_400,
   /** Profile hash (consent, age, segment): a year and a month after the last consent change. */
   profileTtlS: 400 * 86_400,
+  /**
+   * A deletion fence lives this long: longer than any call of events can be in flight (its Redis calls time out
+   * within seconds), so every event ingested before the deletion finds it when it is applied.
+   */
+  deletionFenceTtlS: 3_600,
   /** An `event_id` seen at ingestion counts as a duplicate for this long (the clients' retry horizon). */
   eventIdTtlS: 86_400,
   /**

@@ -13,24 +13,24 @@ export type ClaimStatus =
 export interface UserStateWriter {
   /**
    * Claims each `event_id` for the tenant (set-if-absent with a TTL, value `p:<callId>` until `apply` marks it
-   * done), in order, and reads the stored consent of each user named. Throws when Redis cannot be reached.
+   * done), in order. Throws when Redis cannot be reached.
    */
   claim(
     tenant: string,
     callId: string,
     eventIds: readonly string[],
-    users: readonly string[],
-  ): Promise<{ status: ClaimStatus[]; consent: Map<string, boolean | undefined> }>
+  ): Promise<{ status: ClaimStatus[] }>
   /**
    * Applies accepted events to their users' state and marks their `event_id`s done; `now` is the ingestion time
    * (ms). Every write is idempotent, so applying an event twice leaves the state as once.
+   * @note Consent and deletion are read when the events are applied, atomically with the writes: a user whose
+   * consent is `false` gets no recent items, a user deleted after `now` gets nothing.
    */
-  apply(
-    tenant: string,
-    events: ReadonlyArray<{ event: TrackedEvent; consent: boolean | undefined }>,
-    now: number,
-  ): Promise<void>
+  apply(tenant: string, events: readonly TrackedEvent[], now: number): Promise<void>
   setConsent(tenant: string, userId: string, personalization: boolean): Promise<void>
-  /** Deletes every key of the user's real-time state. */
-  purge(tenant: string, userId: string): Promise<void>
+  /**
+   * Deletes every key of the user's real-time state, and fences it: events ingested before `at` (ms) that are
+   * applied later change nothing.
+   */
+  purge(tenant: string, userId: string, at: number): Promise<void>
 }

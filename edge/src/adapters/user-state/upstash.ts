@@ -1,5 +1,6 @@
 import { Redis } from '@upstash/redis/cloudflare'
 import { redisKeys, USER_STATE, userStateKeys, type TrackedEvent } from '@recsys/shared'
+import { applyScript, type StateOp } from './apply-script'
 import type { ClaimStatus, UserStateWriter } from './interface'
 
 const DONE = 'd'
@@ -7,7 +8,8 @@ const PENDING = 'p:'
 
 /**
  * User-state writes over Upstash REST with the real client: one pipeline to claim a call's event ids, one to apply
- * its events. No client retries: a retried SET NX whose first attempt landed would read the event as a duplicate.
+ * its events (a script, atomic per call: ./apply-script.ts). No client retries: a retried SET NX whose first
+ * attempt landed would read the event as a duplicate.
  */
 export class UpstashUserState implements UserStateWriter {
   private readonly redis: Redis
@@ -24,12 +26,7 @@ export class UpstashUserState implements UserStateWriter {
     })
   }
 
-  async claim(
-    tenant: string,
-    callId: string,
-    eventIds: readonly string[],
-    users: readonly string[],
-  ) {
+  async claim(tenant: string, callId: string, eventIds: readonly string[]) {
     const mine = `${PENDING}${callId}`
     const p = this.redis.pipeline()
     for (const id of eventIds)
@@ -38,7 +35,6 @@ export class UpstashUserState implements UserStateWriter {
         get: true,
         ex: USER_STATE.eventIdTtlS,
       })
-    for (const u of users) p.hget(redisKeys.profile(tenant, `u.${u}`), 'consent')
     const out = await p.exec()
     const first = new Set<string>()
     const status = eventIds.map((id, i): ClaimStatus => {
@@ -49,69 +45,33 @@ export class UpstashUserState implements UserStateWriter {
       if (prev === null) return 'fresh'
       return prev.startsWith(PENDING) && prev !== mine ? 'retry' : 'duplicate'
     })
-    const consent = new Map<string, boolean | undefined>()
-    users.forEach((u, i) => {
-      const v = out[eventIds.length + i] as string | null
-      consent.set(u, v === '1' ? true : v === '0' ? false : undefined)
-    })
-    return { status, consent }
+    return { status }
   }
 
-  async apply(
-    tenant: string,
-    events: ReadonlyArray<{ event: TrackedEvent; consent: boolean | undefined }>,
-    now: number,
-  ): Promise<void> {
+  async apply(tenant: string, events: readonly TrackedEvent[], now: number): Promise<void> {
     if (events.length === 0) return
-    const p = this.redis.pipeline()
-    const touched = { imps: new Set<string>(), recent: new Set<string>(), supp: new Set<string>() }
-    const seen = new Set<string>()
     const oldest = now - USER_STATE.impressionWindowMs
-    // Oldest first, so the newest recent item ends at the head of the list.
-    // By instant, not by text: offsets and fractional seconds make the text order wrong.
-    const ordered = [...events].sort(
-      (a, b) => Date.parse(a.event.event_time) - Date.parse(b.event.event_time),
-    )
-    for (const { event: e, consent } of ordered) {
+    const ops = new Map<string, StateOp[]>()
+    // Oldest first, so the newest recent item ends at the head of the list. By instant, not by text: offsets and
+    // fractional seconds make the text order wrong.
+    const ordered = [...events].sort((a, b) => Date.parse(a.event_time) - Date.parse(b.event_time))
+    for (const e of ordered) {
       const subject = `u.${e.user_id}`
+      let list = ops.get(subject)
+      if (!list) ops.set(subject, (list = []))
       if (e.type === 'impression') {
         // A client clock ahead of ours must not push an impression past every window.
         const at = Math.min(Date.parse(e.event_time), now)
-        if (at < oldest) continue
-        p.zadd(redisKeys.impressions(tenant, subject), {
-          score: at,
-          member: `${e.item_id}|${e.event_id}`,
-        })
-        touched.imps.add(subject)
-      } else if (e.type === 'hide') {
-        p.sadd(redisKeys.suppressedItems(tenant, subject), e.item_id)
-        touched.supp.add(subject)
-      } else if (e.type === 'conversion') {
-        p.sadd(redisKeys.seen(tenant, subject), e.item_id)
-        seen.add(subject)
-      } else if (consent !== false) {
-        // view, click: session context, which is personal data: not kept for a user who said no.
-        const key = redisKeys.recent(tenant, subject)
-        p.lrem(key, 0, e.item_id)
-        p.lpush(key, e.item_id)
-        touched.recent.add(subject)
-      }
+        if (at >= oldest) list.push({ op: 'imp', score: at, member: `${e.item_id}|${e.event_id}` })
+      } else if (e.type === 'hide') list.push({ op: 'hide', item: e.item_id })
+      else if (e.type === 'conversion') list.push({ op: 'seen', item: e.item_id })
+      // view, click: session context, which is personal data: the script drops it for a user who said no.
+      else list.push({ op: 'recent', item: e.item_id })
     }
-    for (const s of touched.imps) {
-      const key = redisKeys.impressions(tenant, s)
-      p.zremrangebyscore(key, '-inf', `(${oldest}`)
-      p.zremrangebyrank(key, 0, -(USER_STATE.impressionsMax + 1))
-      p.expire(key, USER_STATE.impressionsTtlS)
-    }
-    for (const s of touched.recent) {
-      const key = redisKeys.recent(tenant, s)
-      p.ltrim(key, 0, USER_STATE.recentMax - 1)
-      p.expire(key, USER_STATE.recentTtlS)
-    }
-    for (const s of touched.supp)
-      p.expire(redisKeys.suppressedItems(tenant, s), USER_STATE.suppressionTtlS)
-    for (const s of seen) p.expire(redisKeys.seen(tenant, s), USER_STATE.seenTtlS)
-    for (const { event } of events)
+    const { script, keys, args } = applyScript(tenant, ops, now)
+    const p = this.redis.pipeline()
+    p.eval(script, keys, args)
+    for (const event of events)
       p.set(redisKeys.eventId(tenant, event.event_id), DONE, { xx: true, keepTtl: true })
     await p.exec()
   }
@@ -127,7 +87,14 @@ export class UpstashUserState implements UserStateWriter {
     await p.exec()
   }
 
-  async purge(tenant: string, userId: string): Promise<void> {
-    await this.redis.del(...userStateKeys(tenant, `u.${userId}`))
+  async purge(tenant: string, userId: string, at: number): Promise<void> {
+    const subject = `u.${userId}`
+    // One transaction: an apply (atomic too) runs before both, and is purged, or after both, and sees the fence.
+    const tx = this.redis.multi()
+    tx.set(redisKeys.deletionFence(tenant, subject), String(at), {
+      ex: USER_STATE.deletionFenceTtlS,
+    })
+    tx.del(...userStateKeys(tenant, subject))
+    await tx.exec()
   }
 }
