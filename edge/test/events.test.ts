@@ -190,6 +190,23 @@ describe('POST /v1/events: tracking tokens', () => {
   })
 })
 
+describe('POST /v1/events: rejections', () => {
+  it('lists the rejected in index order, also when nothing of the call is accepted', async () => {
+    const ok = { event_id: eid(), type: 'click', user_id: 'u1', item_id: 'i1', event_time: now() }
+    // A token is checked asynchronously, a bad event_time is not: the token's rejection is known last.
+    const r = await postEvents(key, [
+      { ...ok, tracking_token: 'bad.token' },
+      { ...ok, event_id: eid(), event_time: 'yesterday' },
+    ])
+    expect(r.status).toBe(202)
+    expect(r.json.accepted).toBe(0)
+    expect(r.json.rejected.map((x: any) => [x.index, x.code])).toEqual([
+      [0, 'invalid_token'],
+      [1, 'invalid_event'],
+    ])
+  })
+})
+
 describe('POST /v1/events: the log', () => {
   it('every accepted event lands in R2 once, with event_time, ingestion_time and its join to the impression', async () => {
     const t = newTenant('evlog')

@@ -80,6 +80,8 @@ export async function ingestEvents(
     rejected.push({ index, code, message })
     return undefined
   }
+  // Token checks finish after the synchronous rejections: put them back in index order.
+  rejected.sort((a, b) => a.index - b.index)
   const valid = checked.filter((x) => x !== undefined)
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected }
 
@@ -112,7 +114,6 @@ export async function ingestEvents(
   } catch (e) {
     throw unavailable('user state', e)
   }
-  rejected.sort((a, b) => a.index - b.index)
   return { accepted: accepted.length, duplicates: valid.length - accepted.length, rejected }
 }
 
