@@ -205,6 +205,18 @@ describe('POST /v1/events: rejections', () => {
       [1, 'invalid_event'],
     ])
   })
+
+  it('refuses an event_time the log cannot hold (before year 0 in UTC), and accepts the rest of the call', async () => {
+    const ok = { event_id: eid(), type: 'view', user_id: 'u1', item_id: 'i1', event_time: now() }
+    const r = await postEvents(key, [
+      { ...ok, event_id: eid(), event_time: '0000-01-01T00:00:00+01:00' },
+      ok,
+    ])
+    expect(r.status).toBe(202)
+    expect(r.json.accepted).toBe(1)
+    expect(r.json.rejected.map((x: any) => [x.index, x.code])).toEqual([[0, 'invalid_event']])
+    expect(r.json.rejected[0].message).toMatch(/event_time/)
+  })
 })
 
 describe('POST /v1/events: the log', () => {

@@ -56,6 +56,9 @@ export async function ingestEvents(
         return reject(index, 'invalid_event', `${where}${issue?.message ?? 'invalid event'}`)
       }
       const event = r.data
+      // The log keeps event_time in UTC with a four-digit year (EventRecord): '0000-01-01T00:00+01:00' is year -1.
+      if (!/^\d{4}-/.test(new Date(event.event_time).toISOString()))
+        return reject(index, 'invalid_event', 'event_time is before the year 0000 in UTC')
       if (Date.parse(event.event_time) > now + MAX_AHEAD_MS)
         return reject(
           index,
