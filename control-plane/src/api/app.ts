@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
+import type { ErrorCode } from '@recsys/shared'
+import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
 import type { ApiEnv, ControlPlaneServices } from './context'
 import { fail } from './errors'
@@ -13,6 +15,15 @@ import { safetyRoutes } from './routes/safety'
 import { tenantRoutes } from './routes/tenants'
 
 export const API_VERSION = '0.1.0'
+
+/** The envelope code of a 4xx that Hono raised itself (415 and the like are BAD_REQUEST). */
+const CLIENT_CODES: Record<number, ErrorCode> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  429: 'RATE_LIMITED',
+}
+const clientCode = (status: number): ErrorCode => CLIENT_CODES[status] ?? 'BAD_REQUEST'
 
 /**
  * The operator API (ARCHITECTURE §7): Hono with @hono/zod-openapi, so every route's schema is its documentation.
@@ -48,6 +59,9 @@ export function createOperatorApp(services: ControlPlaneServices) {
     })
   })
   app.onError((e, c) => {
+    // Hono's own refusals of the request (malformed JSON, a body that is not JSON) are the client's error.
+    if (e instanceof HTTPException && e.status < 500)
+      return fail(c, clientCode(e.status), e.message)
     services.log?.({ msg: 'error', request_id: c.var.request_id, error: e.message, stack: e.stack })
     return fail(c, 'INTERNAL', 'internal error; see the control-plane log for this request_id')
   })

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto'
+import { redisKeys } from '@recsys/shared'
+import { Redis } from '@upstash/redis'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startGateway } from '../../../dev/src/gateway/server'
+import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
+import { createDb, migrate, type DbHandle } from '../db/client'
+import { bootstrapAdmin } from '../operators/service'
+import type { EdgeStoreWriter } from '../publish/edge-store'
+import type { BlobStore } from '../registry/blob-store'
+import { createOperatorApp } from './app'
+import type { ControlPlaneServices } from './context'
+
+/** An in-memory edge store that can be made to fail, like an unreachable edge or KV API. */
+class FakeEdge implements EdgeStoreWriter {
+  readonly kv = new Map<string, unknown>()
+  down = false
+  async putJson(entries: ReadonlyArray<{ key: string; value: unknown }>) {
+    if (this.down) throw new Error('edge store unreachable')
+    for (const e of entries) this.kv.set(e.key, JSON.parse(JSON.stringify(e.value)))
+  }
+  async getJson(key: string) {
+    return this.kv.get(key) ?? null
+  }
+}
+
+/**
+ * PGlite in memory and the Upstash gateway over a Redis database of its own (index 15): the kill-switch sync this
+ * file calls makes the whole switch hash match this test's empty database, which must not touch the hash that
+ * other tests and the local stack share in database 0.
+ */
+async function openIsolated() {
+  const h: DbHandle = await createDb({ url: 'memory://' })
+  await migrate(h)
+  const ensured = await ensureRedis()
+  const url = new URL(ensured.url)
+  url.pathname = '/15'
+  const token = `oa-${randomUUID()}`
+  const gateway = await startGateway({ port: 0, redisUrl: url.toString(), token })
+  return {
+    h,
+    redis: new Redis({ url: gateway.url, token, automaticDeserialization: false }),
+    broken: new Redis({
+      url: 'http://127.0.0.1:9',
+      token,
+      automaticDeserialization: false,
+      retry: false,
+    }),
+    run: randomUUID().slice(0, 8),
+    close: async () => {
+      await gateway.close()
+      await ensured.stop()
+      await h.close()
+    },
+  }
+}
+
+/**
+ * The operator API in process (PGlite in memory, real Redis behind the Upstash gateway, an in-memory edge store that
+ * can fail): error statuses, key creation and revocation against a failing edge, audit request ids, tombstone sync.
+ */
+describe('operator API in process', () => {
+  let t: Awaited<ReturnType<typeof openIsolated>>
+  let services: ControlPlaneServices
+  let edge: FakeEdge
+  let app: ReturnType<typeof createOperatorApp>
+  let admin: string
+  const logs: Array<Record<string, unknown>> = []
+  const tenantIds: string[] = []
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const res = await app.request(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${admin}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    const text = await res.text()
+    return { status: res.status, json: JSON.parse(text) as any, text }
+  }
+
+  beforeAll(async () => {
+    t = await openIsolated()
+    edge = new FakeEdge()
+    services = {
+      db: t.h.db,
+      blobs: {} as BlobStore,
+      redis: t.redis,
+      edge,
+      log: (l) => logs.push(l),
+    }
+    app = createOperatorApp(services)
+    admin = (await bootstrapAdmin(t.h.db))!
+  })
+  beforeEach(() => {
+    edge.down = false
+    services.redis = t.redis
+  })
+  afterAll(async () => {
+    for (const id of tenantIds) await t.redis.del(redisKeys.tombstones(id))
+    await t?.close()
+  })
+
+  it('answers a body that is not JSON with 400 BAD_REQUEST in the envelope, not 500', async () => {
+    const malformed = await call('POST', '/v1/tenants', '{"id": ')
+    expect(malformed.status).toBe(400)
+    expect(malformed.json.error.code).toBe('BAD_REQUEST')
+    expect(malformed.json.error.request_id).toBeTruthy()
+    const notJson = await call('POST', '/v1/tenants', JSON.stringify({ id: 'x' }), {
+      'content-type': 'text/plain',
+    })
+    expect(notJson.status).toBe(400)
+    expect(notJson.json.error.code).toBe('BAD_REQUEST')
+  })
+})
