@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import { redisKeys } from '@recsys/shared'
+import { createHash, randomUUID } from 'node:crypto'
+import { kvKeys, redisKeys } from '@recsys/shared'
 import { Redis } from '@upstash/redis'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway } from '../../../dev/src/gateway/server'
 import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
+import { apiKeys } from '../db/schema/index'
 import { bootstrapAdmin } from '../operators/service'
 import type { EdgeStoreWriter } from '../publish/edge-store'
 import type { BlobStore } from '../registry/blob-store'
@@ -23,6 +25,8 @@ class FakeEdge implements EdgeStoreWriter {
     return this.kv.get(key) ?? null
   }
 }
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
 /**
  * PGlite in memory and the Upstash gateway over a Redis database of its own (index 15): the kill-switch sync this
@@ -119,5 +123,17 @@ describe('operator API in process', () => {
     })
     expect(notJson.status).toBe(400)
     expect(notJson.json.error.code).toBe('BAD_REQUEST')
+  })
+  it('a key brought for a tenant that does not exist is 404 and writes nothing, key material in no log', async () => {
+    const ghost = `oa-${t.run}-ghost`
+    const key = `rk_${'g'.repeat(8)}${t.run}${'x'.repeat(20)}`
+    const r = await call('POST', `/v1/tenants/${ghost}/keys`, { api_key: key })
+    expect(r.status, r.text).toBe(404)
+    expect(r.json.error.code).toBe('NOT_FOUND')
+    expect(await t.h.db.select().from(apiKeys).where(eq(apiKeys.tenant_id, ghost))).toEqual([])
+    expect(edge.kv.has(kvKeys.apiKey(sha(key)))).toBe(false)
+    const logged = JSON.stringify(logs)
+    expect(logged).not.toContain(sha(key))
+    expect(logged).not.toContain(key.slice(0, 12))
   })
 })

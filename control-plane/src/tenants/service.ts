@@ -248,6 +248,8 @@ export async function ensureApiKey(
 ): Promise<Result<{ key_id: string; created: boolean }, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms
+  const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
+  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
   const hash = apiKeyHash(input.api_key)
   const [row] = await deps.db.select().from(apiKeys).where(eq(apiKeys.key_hash, hash))
   if (row && row.tenant_id !== input.tenant)

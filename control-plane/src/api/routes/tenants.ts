@@ -116,6 +116,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
           'Created; the key is shown once',
         ),
         ...errorResponses,
+        409: { ...errorResponses[400], description: 'The key belongs to another tenant' },
       },
     }),
     async (c) => {
