@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway } from '../../../dev/src/gateway/server'
 import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
-import { apiKeys } from '../db/schema/index'
+import { apiKeys, auditLog, tenants } from '../db/schema/index'
 import { bootstrapAdmin } from '../operators/service'
 import type { EdgeStoreWriter } from '../publish/edge-store'
 import type { BlobStore } from '../registry/blob-store'
@@ -90,6 +90,13 @@ describe('operator API in process', () => {
     const text = await res.text()
     return { status: res.status, json: JSON.parse(text) as any, text }
   }
+  const newTenant = async () => {
+    const id = `oa-${t.run}-${tenantIds.length + 1}`
+    tenantIds.push(id)
+    const r = await call('POST', '/v1/tenants', { id, reason: 'test' })
+    expect(r.status, r.text).toBe(201)
+    return { id, api_key: r.json.api_key as string, key_id: r.json.key_id as string }
+  }
 
   beforeAll(async () => {
     t = await openIsolated()
@@ -135,5 +142,42 @@ describe('operator API in process', () => {
     const logged = JSON.stringify(logs)
     expect(logged).not.toContain(sha(key))
     expect(logged).not.toContain(key.slice(0, 12))
+  })
+  it('a revocation the edge store did not take is refused (503) and can be retried until the edge has it disabled', async () => {
+    const tn = await newTenant()
+    const hashKey = kvKeys.apiKey(sha(tn.api_key))
+    expect(edge.kv.get(hashKey)).toMatchObject({ tenant: tn.id, disabled: false })
+    edge.down = true
+    const failed = await call('POST', `/v1/tenants/${tn.id}/keys/${tn.key_id}/revoke`, {
+      reason: 'leaked',
+    })
+    edge.down = false
+    expect(failed.status, failed.text).toBe(503)
+    expect(failed.json.error.code).toBe('UNAVAILABLE')
+    const retry = await call('POST', `/v1/tenants/${tn.id}/keys/${tn.key_id}/revoke`, {
+      reason: 'leaked',
+    })
+    expect(retry.status, retry.text).toBe(200)
+    expect(edge.kv.get(hashKey)).toMatchObject({ tenant: tn.id, disabled: true })
+    const rows = await t.h.db.select().from(auditLog).where(eq(auditLog.action, 'api_key.revoke'))
+    expect(rows.filter((a) => a.target === tn.key_id)).toHaveLength(1)
+  })
+  it('a key or tenant whose key the edge store did not take is not created; the retry creates it', async () => {
+    const id = `oa-${t.run}-retry`
+    tenantIds.push(id)
+    edge.down = true
+    const failed = await call('POST', '/v1/tenants', { id, reason: 'test' })
+    expect(failed.status, failed.text).toBe(503)
+    expect(await t.h.db.select().from(tenants).where(eq(tenants.id, id))).toEqual([])
+    edge.down = false
+    const created = await call('POST', '/v1/tenants', { id, reason: 'test' })
+    expect(created.status, created.text).toBe(201)
+    expect(edge.kv.get(kvKeys.apiKey(sha(created.json.api_key)))).toMatchObject({ tenant: id })
+
+    edge.down = true
+    const failedKey = await call('POST', `/v1/tenants/${id}/keys`, { permissions: ['recommend'] })
+    edge.down = false
+    expect(failedKey.status, failedKey.text).toBe(503)
+    expect(await t.h.db.select().from(apiKeys).where(eq(apiKeys.tenant_id, id))).toHaveLength(1)
   })
 })

@@ -21,7 +21,10 @@ export interface TenantDeps {
   edge: EdgeStoreWriter
 }
 
-export type ServiceError = { code: 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT'; message: string }
+export type ServiceError = {
+  code: 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE'
+  message: string
+}
 
 /** The surfaces every new tenant starts with (ARCHITECTURE §8). */
 export const DEFAULT_SURFACES = [
@@ -41,7 +44,8 @@ export interface NewKey {
 
 /**
  * Creates a tenant with the default surfaces and a first API key, all in one transaction with its audit row; the
- * key record is then written to the edge store so the edge accepts it. The clear key is returned once.
+ * key record is written to the edge store before it commits, so a failed push creates nothing (UNAVAILABLE) and the
+ * call can be retried. The clear key is returned once.
  */
 export async function createTenant(
   deps: TenantDeps,
@@ -62,38 +66,41 @@ export async function createTenant(
   const perms = parsePermissions(input.permissions ?? DEFAULT_KEY_PERMISSIONS)
   if (!perms.ok) return perms
   const key = mintKey(input.id, perms.value)
-  const created = await deps.db.transaction(async (tx) => {
-    const [exists] = await tx.select().from(tenants).where(eq(tenants.id, input.id))
-    if (exists) return false
-    await tx
-      .insert(tenants)
-      .values({ id: input.id, name: input.name ?? input.id, consent_default: consent.data })
-    await tx.insert(surfaces).values(DEFAULT_SURFACES.map((s) => ({ tenant_id: input.id, ...s })))
-    await tx.insert(apiKeys).values({
-      id: key.key_id,
-      tenant_id: input.id,
-      key_hash: apiKeyHash(key.api_key),
-      prefix: key.api_key.slice(0, 12),
-      permissions: key.permissions,
-      created_by: input.actor.id,
-    })
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'tenant.create',
-      tenant_id: input.id,
-      target: input.id,
-      reason: input.reason,
-      after: {
-        id: input.id,
-        surfaces: DEFAULT_SURFACES.map((s) => s.id),
-        key_id: key.key_id,
+  const created = await withPush(() =>
+    deps.db.transaction(async (tx) => {
+      const [exists] = await tx.select().from(tenants).where(eq(tenants.id, input.id))
+      if (exists) return false
+      await tx
+        .insert(tenants)
+        .values({ id: input.id, name: input.name ?? input.id, consent_default: consent.data })
+      await tx.insert(surfaces).values(DEFAULT_SURFACES.map((s) => ({ tenant_id: input.id, ...s })))
+      await tx.insert(apiKeys).values({
+        id: key.key_id,
+        tenant_id: input.id,
+        key_hash: apiKeyHash(key.api_key),
+        prefix: key.api_key.slice(0, 12),
         permissions: key.permissions,
-      },
-    })
-    return true
-  })
-  if (!created) return err({ code: 'CONFLICT', message: `tenant ${input.id} exists` })
-  await pushKey(deps.edge, input.id, key, false)
+        created_by: input.actor.id,
+      })
+      await writeAudit(tx, {
+        actor: input.actor,
+        action: 'tenant.create',
+        tenant_id: input.id,
+        target: input.id,
+        reason: input.reason,
+        after: {
+          id: input.id,
+          surfaces: DEFAULT_SURFACES.map((s) => s.id),
+          key_id: key.key_id,
+          permissions: key.permissions,
+        },
+      })
+      await pushKey(deps.edge, input.id, key, false)
+      return true
+    }),
+  )
+  if (!created.ok) return created
+  if (!created.value) return err({ code: 'CONFLICT', message: `tenant ${input.id} exists` })
   return ok({ tenant: input.id, api_key: key.api_key, key_id: key.key_id })
 }
 
@@ -127,7 +134,34 @@ async function pushKey(edge: EdgeStoreWriter, tenant: string, key: NewKey, disab
     permissions: key.permissions,
     disabled,
   }
-  await edge.putJson([{ key: kvKeys.apiKey(apiKeyHash(key.api_key)), value: record }])
+  await pushRecord(edge, apiKeyHash(key.api_key), record)
+}
+
+/** A write of a key record that the edge store refused; thrown inside a transaction, it rolls the change back. */
+class EdgePushFailed extends Error {}
+
+async function pushRecord(edge: EdgeStoreWriter, hash: string, record: ApiKeyRecord) {
+  try {
+    await edge.putJson([{ key: kvKeys.apiKey(hash), value: record }])
+  } catch (e) {
+    throw new EdgePushFailed(e instanceof Error ? e.message : String(e))
+  }
+}
+
+/**
+ * Runs a change whose last step pushes a key record to the edge store, inside its transaction: the DB and the
+ * edge agree, because a failed push rolls the change back and answers UNAVAILABLE (nothing changed; retry).
+ */
+async function withPush<T>(change: () => Promise<T>): Promise<Result<T, ServiceError>> {
+  try {
+    return ok(await change())
+  } catch (e) {
+    if (!(e instanceof EdgePushFailed)) throw e
+    return err({
+      code: 'UNAVAILABLE',
+      message: `the edge store did not take the key record (${e.message}); nothing changed, retry`,
+    })
+  }
 }
 
 export async function listTenants(db: Database) {
@@ -150,7 +184,10 @@ export async function getTenant(db: Database, id: string) {
   return { ...t, surfaces: s.map(({ tenant_id: _, ...rest }) => rest) }
 }
 
-/** Adds an API key to a tenant (audited) and pushes it to the edge store; the clear key is returned once. */
+/**
+ * Adds an API key to a tenant (audited) and pushes it to the edge store before the commit (a failed push adds
+ * nothing: UNAVAILABLE); the clear key is returned once.
+ */
 export async function createApiKey(
   deps: TenantDeps,
   input: { tenant: string; permissions: string[]; actor: Actor; reason: string },
@@ -160,9 +197,13 @@ export async function createApiKey(
   const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
   if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
   const key = mintKey(input.tenant, perms.value)
-  await deps.db.transaction((tx) => insertKey(tx, input, key))
-  await pushKey(deps.edge, input.tenant, key, false)
-  return ok(key)
+  const added = await withPush(() =>
+    deps.db.transaction(async (tx) => {
+      await insertKey(tx, input, key)
+      await pushKey(deps.edge, input.tenant, key, false)
+    }),
+  )
+  return added.ok ? ok(key) : added
 }
 
 /** The key row (hash only) and its audit row, in the caller's transaction. */
@@ -199,41 +240,46 @@ export async function listApiKeys(db: Database, tenant: string) {
 }
 
 /**
- * Revokes a key: marked revoked (audited), then its edge record is overwritten as disabled, so edges refuse it
- * once their key cache (≤ 10 s) expires.
+ * Revokes a key: marked revoked (audited) and its edge record overwritten as disabled before the commit, so edges
+ * refuse it once their key cache (≤ 10 s) expires. A failed push leaves the key active in both (UNAVAILABLE), so
+ * the revocation can be retried; it never commits a revocation the edge did not get.
  */
 export async function revokeApiKey(
   deps: TenantDeps,
   input: { tenant: string; key_id: string; actor: Actor; reason: string },
 ): Promise<Result<{ key_id: string; revoked_at: Date }, ServiceError>> {
   const at = new Date()
-  const row = await deps.db.transaction(async (tx) => {
-    const [k] = await tx
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.tenant_id, input.tenant), eq(apiKeys.id, input.key_id)))
-    if (!k || k.revoked_at) return undefined
-    await tx.update(apiKeys).set({ revoked_at: at }).where(eq(apiKeys.id, k.id))
-    await writeAudit(tx, {
-      actor: input.actor,
-      action: 'api_key.revoke',
-      tenant_id: input.tenant,
-      target: k.id,
-      reason: input.reason,
-      before: { revoked_at: null },
-      after: { revoked_at: at.toISOString() },
-    })
-    return k
-  })
+  const revoked = await withPush(() =>
+    deps.db.transaction(async (tx) => {
+      const [k] = await tx
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.tenant_id, input.tenant), eq(apiKeys.id, input.key_id)))
+        .for('update')
+      if (!k || k.revoked_at) return undefined
+      await tx.update(apiKeys).set({ revoked_at: at }).where(eq(apiKeys.id, k.id))
+      await writeAudit(tx, {
+        actor: input.actor,
+        action: 'api_key.revoke',
+        tenant_id: input.tenant,
+        target: k.id,
+        reason: input.reason,
+        before: { revoked_at: null },
+        after: { revoked_at: at.toISOString() },
+      })
+      await pushRecord(deps.edge, k.key_hash, {
+        tenant: input.tenant,
+        key_id: k.id,
+        permissions: k.permissions as KeyPermission[],
+        disabled: true,
+      })
+      return k
+    }),
+  )
+  if (!revoked.ok) return revoked
+  const row = revoked.value
   if (!row)
     return err({ code: 'NOT_FOUND', message: `no active key ${input.key_id} for ${input.tenant}` })
-  const record: ApiKeyRecord = {
-    tenant: input.tenant,
-    key_id: row.id,
-    permissions: row.permissions as KeyPermission[],
-    disabled: true,
-  }
-  await deps.edge.putJson([{ key: kvKeys.apiKey(row.key_hash), value: record }])
   return ok({ key_id: row.id, revoked_at: at })
 }
 
@@ -255,19 +301,24 @@ export async function ensureApiKey(
   if (row && row.tenant_id !== input.tenant)
     return err({ code: 'CONFLICT', message: 'that key belongs to another tenant' })
   if (row) {
-    if (!row.revoked_at)
-      await pushKey(
-        deps.edge,
-        input.tenant,
-        { key_id: row.id, api_key: input.api_key, permissions: row.permissions as KeyPermission[] },
-        false,
-      )
-    return ok({ key_id: row.id, created: false })
+    // A revoked key stays revoked: its record is not written again.
+    if (row.revoked_at) return ok({ key_id: row.id, created: false })
+    const again: NewKey = {
+      key_id: row.id,
+      api_key: input.api_key,
+      permissions: row.permissions as KeyPermission[],
+    }
+    const pushed = await withPush(() => pushKey(deps.edge, input.tenant, again, false))
+    return pushed.ok ? ok({ key_id: row.id, created: false }) : pushed
   }
   const key: NewKey = { ...mintKey(input.tenant, perms.value), api_key: input.api_key }
-  await deps.db.transaction((tx) => insertKey(tx, input, key))
-  await pushKey(deps.edge, input.tenant, key, false)
-  return ok({ key_id: key.key_id, created: true })
+  const added = await withPush(() =>
+    deps.db.transaction(async (tx) => {
+      await insertKey(tx, input, key)
+      await pushKey(deps.edge, input.tenant, key, false)
+    }),
+  )
+  return added.ok ? ok({ key_id: key.key_id, created: true }) : added
 }
 
 /** A tenant's serving config (surfaces with their kind, deadline and rules; consent default), as releases carry it. */

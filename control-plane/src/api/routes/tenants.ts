@@ -17,6 +17,13 @@ import {
 const TenantParam = z.object({ tenant: z.string() })
 const Reason = z.string().min(1).describe('Why: kept in the audit log')
 const Any = z.record(z.string(), z.unknown())
+/** The edge store did not take the key record: the change was rolled back, so retrying is safe. */
+const EdgeDown = {
+  503: {
+    ...errorResponses[400],
+    description: 'The edge store did not take the key; nothing changed',
+  },
+}
 
 export const tenantRoutes = new OpenAPIHono<ApiEnv>()
   .openapi(
@@ -47,6 +54,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         ),
         ...errorResponses,
         409: errorResponses[400],
+        ...EdgeDown,
       },
     }),
     async (c) => {
@@ -117,6 +125,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         ),
         ...errorResponses,
         409: { ...errorResponses[400], description: 'The key belongs to another tenant' },
+        ...EdgeDown,
       },
     }),
     async (c) => {
@@ -158,7 +167,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         params: z.object({ tenant: z.string(), key_id: z.string() }),
         body: body(z.object({ reason: Reason })),
       },
-      responses: { 200: json(Any, 'Revoked'), ...errorResponses },
+      responses: { 200: json(Any, 'Revoked'), ...errorResponses, ...EdgeDown },
     }),
     async (c) => {
       const r = await revokeApiKey(c.var.services, {
