@@ -180,4 +180,35 @@ describe('operator API in process', () => {
     expect(failedKey.status, failedKey.text).toBe(503)
     expect(await t.h.db.select().from(apiKeys).where(eq(apiKeys.tenant_id, id))).toHaveLength(1)
   })
+  it('the audit rows of tenant, key, catalog and operator changes carry the request id', async () => {
+    const rid = (what: string) => ({ 'x-request-id': `req-${t.run}-${what}` })
+    const id = `oa-${t.run}-audit`
+    tenantIds.push(id)
+    expect((await call('POST', '/v1/tenants', { id }, rid('tenant'))).status).toBe(201)
+    const key = await call('POST', `/v1/tenants/${id}/keys`, {}, rid('key'))
+    expect(key.status).toBe(201)
+    const own = await call(
+      'POST',
+      `/v1/tenants/${id}/keys`,
+      { api_key: `rk_${t.run}_${'o'.repeat(24)}` },
+      rid('own-key'),
+    )
+    expect(own.status).toBe(201)
+    const revoke = `/v1/tenants/${id}/keys/${key.json.key_id}/revoke`
+    expect((await call('POST', revoke, { reason: 'r' }, rid('revoke'))).status).toBe(200)
+    const items = { items: [{ item_id: 'sku-1' }] }
+    const imported = await call('POST', `/v1/tenants/${id}/catalog`, items, rid('catalog'))
+    expect(imported.status, imported.text).toBe(200)
+    const op = { id: `oa-${t.run}-viewer`, role: 'viewer' }
+    expect((await call('POST', '/v1/operators', op, rid('operator'))).status).toBe(201)
+    const rows = await t.h.db.select().from(auditLog)
+    const byRequest = (what: string) =>
+      rows.filter((a) => a.request_id === `req-${t.run}-${what}`).map((a) => a.action)
+    expect(byRequest('tenant')).toEqual(['tenant.create'])
+    expect(byRequest('key')).toEqual(['api_key.create'])
+    expect(byRequest('own-key')).toEqual(['api_key.create'])
+    expect(byRequest('revoke')).toEqual(['api_key.revoke'])
+    expect(byRequest('catalog')).toEqual(['catalog.import'])
+    expect(byRequest('operator')).toEqual(['operator.create'])
+  })
 })

@@ -31,7 +31,7 @@ const BATCH = 1_000
  */
 export async function importCatalog(
   db: Database,
-  input: { tenant: string; items: unknown[]; actor: Actor; reason: string },
+  input: { tenant: string; items: unknown[]; actor: Actor; reason: string; request_id?: string },
   progress?: (done: number, total: number) => void,
 ): Promise<
   Result<
@@ -115,6 +115,7 @@ export async function importCatalog(
       reason: input.reason,
       before: { items: before },
       after: { items: after, upserted: rows.length },
+      request_id: input.request_id,
     })
   })
   return ok({

@@ -26,7 +26,15 @@ export async function authenticate(db: Database, token: string): Promise<Actor |
 /** Creates an operator and returns its token (shown once; only its hash is kept). */
 export async function createOperator(
   db: Database,
-  input: { id: string; name?: string; role: Role; actor: Actor; reason: string; token?: string },
+  input: {
+    id: string
+    name?: string
+    role: Role
+    actor: Actor
+    reason: string
+    token?: string
+    request_id?: string
+  },
 ): Promise<Result<{ operator: Omit<OperatorRow, 'token_hash'>; token: string }, string>> {
   if (!Id.safeParse(input.id).success) return err(`bad operator id "${input.id}"`)
   if (!ROLES.includes(input.role)) return err(`role must be one of ${ROLES.join(', ')}`)
@@ -50,6 +58,7 @@ export async function createOperator(
       target: input.id,
       reason: input.reason,
       after: { id: input.id, role: input.role },
+      request_id: input.request_id,
     })
     return ok({ operator, token })
   })

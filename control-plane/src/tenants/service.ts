@@ -56,6 +56,7 @@ export async function createTenant(
     permissions?: string[]
     actor: Actor
     reason: string
+    request_id?: string
   },
 ): Promise<Result<{ tenant: string; api_key: string; key_id: string }, ServiceError>> {
   if (!Id.safeParse(input.id).success)
@@ -94,6 +95,7 @@ export async function createTenant(
           key_id: key.key_id,
           permissions: key.permissions,
         },
+        request_id: input.request_id,
       })
       await pushKey(deps.edge, input.id, key, false)
       return true
@@ -190,7 +192,13 @@ export async function getTenant(db: Database, id: string) {
  */
 export async function createApiKey(
   deps: TenantDeps,
-  input: { tenant: string; permissions: string[]; actor: Actor; reason: string },
+  input: {
+    tenant: string
+    permissions: string[]
+    actor: Actor
+    reason: string
+    request_id?: string
+  },
 ): Promise<Result<NewKey, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms
@@ -209,7 +217,7 @@ export async function createApiKey(
 /** The key row (hash only) and its audit row, in the caller's transaction. */
 async function insertKey(
   tx: Tx,
-  input: { tenant: string; actor: Actor; reason: string },
+  input: { tenant: string; actor: Actor; reason: string; request_id?: string },
   key: NewKey,
 ): Promise<void> {
   await tx.insert(apiKeys).values({
@@ -227,6 +235,7 @@ async function insertKey(
     target: key.key_id,
     reason: input.reason,
     after: { key_id: key.key_id, permissions: key.permissions },
+    request_id: input.request_id,
   })
 }
 
@@ -246,7 +255,7 @@ export async function listApiKeys(db: Database, tenant: string) {
  */
 export async function revokeApiKey(
   deps: TenantDeps,
-  input: { tenant: string; key_id: string; actor: Actor; reason: string },
+  input: { tenant: string; key_id: string; actor: Actor; reason: string; request_id?: string },
 ): Promise<Result<{ key_id: string; revoked_at: Date }, ServiceError>> {
   const at = new Date()
   const revoked = await withPush(() =>
@@ -266,6 +275,7 @@ export async function revokeApiKey(
         reason: input.reason,
         before: { revoked_at: null },
         after: { revoked_at: at.toISOString() },
+        request_id: input.request_id,
       })
       await pushRecord(deps.edge, k.key_hash, {
         tenant: input.tenant,
@@ -290,7 +300,14 @@ export async function revokeApiKey(
  */
 export async function ensureApiKey(
   deps: TenantDeps,
-  input: { tenant: string; api_key: string; permissions: string[]; actor: Actor; reason: string },
+  input: {
+    tenant: string
+    api_key: string
+    permissions: string[]
+    actor: Actor
+    reason: string
+    request_id?: string
+  },
 ): Promise<Result<{ key_id: string; created: boolean }, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms

@@ -82,6 +82,7 @@ export const adminRoutes = new OpenAPIHono<ApiEnv>()
       const r = await createOperator(c.var.services.db, {
         ...c.req.valid('json'),
         actor: c.var.actor,
+        request_id: c.var.request_id,
       })
       if (!r.ok) return fail(c, 'BAD_REQUEST', r.error) as never
       return c.json(r.value, 201)

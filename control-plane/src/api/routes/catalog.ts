@@ -76,6 +76,7 @@ export const catalogRoutes = new OpenAPIHono<ApiEnv>()
         items,
         actor: c.var.actor,
         reason: c.req.valid('query').reason,
+        request_id: c.var.request_id,
       })
       if (!r.ok) return fail(c, r.error.code, r.error.message, r.error.offending) as never
       return c.json(r.value, 200)

@@ -59,7 +59,11 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
     }),
     async (c) => {
       const b = c.req.valid('json')
-      const r = await createTenant(c.var.services, { ...b, actor: c.var.actor })
+      const r = await createTenant(c.var.services, {
+        ...b,
+        actor: c.var.actor,
+        request_id: c.var.request_id,
+      })
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
       return c.json(r.value, 201)
     },
@@ -131,12 +135,13 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
     async (c) => {
       const { api_key, ...b } = c.req.valid('json')
       const tenant = c.req.valid('param').tenant
+      const { actor, request_id } = c.var
       if (api_key) {
-        const r = await ensureApiKey(c.var.services, { tenant, api_key, ...b, actor: c.var.actor })
+        const r = await ensureApiKey(c.var.services, { tenant, api_key, ...b, actor, request_id })
         if (!r.ok) return fail(c, r.error.code, r.error.message) as never
         return c.json({ ...r.value, api_key, permissions: b.permissions }, 201)
       }
-      const r = await createApiKey(c.var.services, { tenant, ...b, actor: c.var.actor })
+      const r = await createApiKey(c.var.services, { tenant, ...b, actor, request_id })
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
       return c.json(r.value, 201)
     },
@@ -174,6 +179,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         ...c.req.valid('param'),
         reason: c.req.valid('json').reason,
         actor: c.var.actor,
+        request_id: c.var.request_id,
       })
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
       return c.json(r.value, 200)
