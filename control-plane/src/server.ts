@@ -8,6 +8,7 @@ import type { ControlPlaneServices } from './api/context'
 import { createDb, migrate, redact, type DbHandle } from './db/client'
 import { syncKillSwitches } from './kill-switches/service'
 import { bootstrapAdmin } from './operators/service'
+import { syncTombstones } from './tombstones/service'
 import { CloudflareKvWriter } from './publish/cloudflare-kv'
 import { CloudflareR2Writer } from './publish/cloudflare-r2'
 import type { EdgeBlobWriter } from './publish/edge-blobs'
@@ -33,7 +34,7 @@ export interface ControlPlaneOptions {
       }
   /** Token of the first admin (created when the database has no operator). Default: a new random one. */
   adminToken?: string
-  /** How often Upstash is reconciled with Postgres' kill switches (ms; 0 = never). Default 10 s. */
+  /** How often Upstash is reconciled with Postgres' switches and tombstones (ms; 0 = never). Default 10 s. */
   reconcileMs?: number
   modelCheck?: ModelCheck
   log?: (line: Record<string, unknown>) => void
@@ -49,7 +50,7 @@ export interface ControlPlane {
   close(): Promise<void>
 }
 
-/** Starts the control plane: database (migrated), stores, operator API on Node, kill-switch reconciler. */
+/** Starts the control plane: database (migrated), stores, operator API on Node, the Upstash reconciler. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const dataDir = path.resolve(opts.dataDir ?? '.data')
   await mkdir(dataDir, { recursive: true })
@@ -100,11 +101,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const timer =
     reconcileMs > 0
       ? setInterval(() => {
-          void syncKillSwitches(services).then((r) => {
-            if (!r.ok) opts.log?.({ msg: 'kill switch reconcile failed', error: r.error.message })
-            else if (r.value.set.length || r.value.removed.length)
-              opts.log?.({ msg: 'kill switches reconciled', ...r.value })
-          })
+          void reconcile(services, opts.log)
         }, reconcileMs)
       : undefined
   timer?.unref()
@@ -124,5 +121,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await new Promise<void>((r) => server.close(() => r()))
       await db.close()
     },
+  }
+}
+
+/** One pass of the reconciler: kill switches, then tombstones; a failure is logged and the next pass retries. */
+async function reconcile(services: ControlPlaneServices, log: ControlPlaneOptions['log']) {
+  try {
+    const r = await syncKillSwitches(services)
+    if (!r.ok) log?.({ msg: 'kill switch reconcile failed', error: r.error.message })
+    else if (r.value.set.length || r.value.removed.length)
+      log?.({ msg: 'kill switches reconciled', ...r.value })
+    const t = await syncTombstones(services)
+    if (!t.ok) log?.({ msg: 'tombstone reconcile failed', error: t.error.message })
+    else if (t.value.pushed) log?.({ msg: 'tombstones reconciled', ...t.value })
+  } catch (e) {
+    log?.({ msg: 'reconcile failed', error: e instanceof Error ? e.message : String(e) })
   }
 }

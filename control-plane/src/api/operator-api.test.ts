@@ -211,4 +211,19 @@ describe('operator API in process', () => {
     expect(byRequest('catalog')).toEqual(['catalog.import'])
     expect(byRequest('operator')).toEqual(['operator.create'])
   })
+  it('a tombstone whose push was left pending reaches Redis with the sync', async () => {
+    const tn = await newTenant()
+    services.redis = t.broken
+    const r = await call('POST', `/v1/tenants/${tn.id}/tombstones`, {
+      item_id: 'sku-lost',
+      reason: 'legal',
+    })
+    services.redis = t.redis
+    expect(r.status).toBe(200)
+    expect(r.json.redis).toBe('pending')
+    expect(await t.redis.smembers(redisKeys.tombstones(tn.id))).toEqual([])
+    const sync = await call('POST', '/v1/kill-switches/sync')
+    expect(sync.status, sync.text).toBe(200)
+    expect(await t.redis.smembers(redisKeys.tombstones(tn.id))).toEqual(['sku-lost'])
+  })
 })

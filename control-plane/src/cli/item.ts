@@ -32,7 +32,7 @@ export function itemCommands(program: Command) {
           r.redis === 'pushed'
             ? `${what}; edges drop it within 2 s`
             : `${what} (recorded), but NOT pushed to Upstash yet (${r.redis_error ?? 'unknown error'}); ` +
-              `it reaches the edges with the next release`,
+              `the control plane's reconciler pushes it within 10 s (or run \`recsys kill-switch sync\`)`,
         )
         if (r.redis !== 'pushed') process.exitCode = 3
       }),

@@ -93,13 +93,16 @@ export function killSwitchCommands(program: Command) {
     .description('Make Upstash match Postgres (after a push that was left pending)')
     .action(
       act(async (ctx) => {
-        const r = await ctx.api.call<{ set: string[]; removed: string[] }>(
-          'POST',
-          '/v1/kill-switches/sync',
-        )
+        const r = await ctx.api.call<{
+          set: string[]
+          removed: string[]
+          tombstones_pushed?: number
+        }>('POST', '/v1/kill-switches/sync')
+        const tombs = r.tombstones_pushed ?? 0
         ctx.out(r, () =>
-          r.set.length || r.removed.length
-            ? `synced: set ${r.set.join(', ') || 'none'}; removed ${r.removed.join(', ') || 'none'}`
+          r.set.length || r.removed.length || tombs
+            ? `synced: set ${r.set.join(', ') || 'none'}; removed ${r.removed.join(', ') || 'none'}; ` +
+              `tombstones pushed ${tombs}`
             : 'in sync: nothing to change',
         )
       }),

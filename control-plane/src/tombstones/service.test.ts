@@ -7,6 +7,7 @@ import { openHarness, type Harness } from '../kill-switches/test-harness'
 import {
   listTombstones,
   markFolded,
+  syncTombstones,
   tombstoneItem,
   unfoldedTombstones,
   type TombstoneDeps,
@@ -129,6 +130,23 @@ describe('tombstone service (PGlite + Upstash gateway over real Redis)', () => {
     expect(retry.ok && retry.value).toMatchObject({ created: false, redis: 'pushed' })
     expect(await members(ten)).toEqual(['sku-x'])
     expect(await audits(ten)).toHaveLength(1)
+  })
+
+  it('the sync pushes every tombstone left pending, a folded one too, and nothing twice', async () => {
+    const ten = await newTenant()
+    const offline = { ...deps, redis: t.broken }
+    for (const item_id of ['sku-a', 'sku-b']) {
+      const r = await tombstoneItem(offline, { tenant: ten, item_id, reason: 'legal', actor: op })
+      expect(r.ok && r.value.redis).toBe('pending')
+    }
+    // Folded into a release: a rollback to an earlier release still needs it in Redis.
+    await t.h.db.transaction((tx) => markFolded(tx, ten, ['sku-b'], 'rel-1'))
+    expect(await members(ten)).toEqual([])
+    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 2 } })
+    expect(await members(ten)).toEqual(['sku-a', 'sku-b'])
+    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 0 } })
+    const down = await syncTombstones(offline)
+    expect(down.ok ? 'ok' : down.error.code).toBe('UNAVAILABLE')
   })
 
   it('markFolded marks only unfolded rows of the tenant; unfolded lists the rest', async () => {

@@ -15,7 +15,7 @@ export interface TombstoneDeps {
 export type TombstoneRow = typeof tombstones.$inferSelect
 
 export interface TombstoneError {
-  code: Extract<ErrorCode, 'BAD_REQUEST' | 'NOT_FOUND'>
+  code: Extract<ErrorCode, 'BAD_REQUEST' | 'NOT_FOUND' | 'UNAVAILABLE'>
   message: string
 }
 
@@ -143,4 +143,40 @@ export async function markFolded(
     )
     .returning({ item_id: tombstones.item_id })
   return rows.map((r) => r.item_id).sort()
+}
+
+/** Members per SADD of the sync. */
+const SYNC_BATCH = 1_000
+
+/**
+ * Pushes every tombstone Postgres knows into its tenant's Redis set (SADD, idempotent): the reconciler of a
+ * tombstone whose push was left `pending`, run with the kill-switch sync (every 10 s in the server, and
+ * `POST /v1/kill-switches/sync`). Folded tombstones are pushed too: a rollback to a release from before the fold
+ * serves without them in its denylist. Nothing is removed from Redis. Returns how many members were missing.
+ */
+export async function syncTombstones(
+  deps: TombstoneDeps,
+): Promise<Result<{ pushed: number }, TombstoneError>> {
+  const rows = await deps.db
+    .select({ tenant_id: tombstones.tenant_id, item_id: tombstones.item_id })
+    .from(tombstones)
+    .orderBy(asc(tombstones.tenant_id), asc(tombstones.item_id))
+  const byTenant = new Map<string, string[]>()
+  for (const r of rows) {
+    const items = byTenant.get(r.tenant_id)
+    if (items) items.push(r.item_id)
+    else byTenant.set(r.tenant_id, [r.item_id])
+  }
+  let pushed = 0
+  try {
+    for (const [tenant, items] of byTenant)
+      for (let i = 0; i < items.length; i += SYNC_BATCH) {
+        const [first, ...rest] = items.slice(i, i + SYNC_BATCH)
+        pushed += await deps.redis.sadd(redisKeys.tombstones(tenant), first!, ...rest)
+      }
+    return ok({ pushed })
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    return err({ code: 'UNAVAILABLE', message: `tombstone sync failed: ${message}` })
+  }
 }

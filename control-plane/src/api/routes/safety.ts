@@ -6,7 +6,7 @@ import {
   releaseKillSwitch,
   syncKillSwitches,
 } from '../../kill-switches/service'
-import { listTombstones, tombstoneItem } from '../../tombstones/service'
+import { listTombstones, syncTombstones, tombstoneItem } from '../../tombstones/service'
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
@@ -84,15 +84,28 @@ export const safetyRoutes = new OpenAPIHono<ApiEnv>()
       method: 'post',
       path: '/v1/kill-switches/sync',
       tags: ['kill switches'],
-      summary: 'Make Upstash match Postgres (after a pending push)',
+      summary:
+        'Make Upstash match Postgres (after a pending push): kill switches, and every tombstone added to its set',
       security,
       middleware: [requires('kill_switch.write')] as const,
-      responses: { 200: json(Any, 'What changed in Redis'), ...errorResponses },
+      responses: {
+        200: json(
+          z.object({
+            set: z.array(z.string()),
+            removed: z.array(z.string()),
+            tombstones_pushed: z.number().describe('Tombstones that were missing from Redis'),
+          }),
+          'What changed in Redis',
+        ),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const r = await syncKillSwitches(c.var.services)
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
-      return c.json(r.value, 200)
+      const t = await syncTombstones(c.var.services)
+      if (!t.ok) return fail(c, t.error.code, t.error.message) as never
+      return c.json({ ...r.value, tombstones_pushed: t.value.pushed }, 200)
     },
   )
   .openapi(
