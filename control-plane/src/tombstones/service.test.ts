@@ -142,11 +142,41 @@ describe('tombstone service (PGlite + Upstash gateway over real Redis)', () => {
     // Folded into a release: a rollback to an earlier release still needs it in Redis.
     await t.h.db.transaction((tx) => markFolded(tx, ten, ['sku-b'], 'rel-1'))
     expect(await members(ten)).toEqual([])
-    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 2 } })
+    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 2, tenants: 1 } })
     expect(await members(ten)).toEqual(['sku-a', 'sku-b'])
-    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 0 } })
+    expect(await syncTombstones(deps)).toEqual({ ok: true, value: { pushed: 0, tenants: 0 } })
     const down = await syncTombstones(offline)
     expect(down.ok ? 'ok' : down.error.code).toBe('UNAVAILABLE')
+  })
+
+  it('the sync pushes only tenants whose set is short (one SCARD each), and the whole tenant then', async () => {
+    const full = await newTenant()
+    const short = await newTenant()
+    for (const [ten, item_id] of [
+      [full, 'x1'],
+      [full, 'x2'],
+      [short, 'y1'],
+      [short, 'y2'],
+    ] as const)
+      await tombstoneItem(deps, { tenant: ten, item_id, reason: 'legal', actor: op })
+    // Redis lost a member (a flush, an eviction): only that tenant is pushed again.
+    await t.redis.srem(redisKeys.tombstones(short), 'y2')
+    // A test-only decorator around the real client that records which tenants' sets get a SADD.
+    const added: string[] = []
+    const recording = new Proxy(t.redis, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown
+        if (prop !== 'sadd' || typeof v !== 'function') return v
+        return (key: string, ...members: string[]) => {
+          added.push(key)
+          return (v as (...a: string[]) => Promise<number>).call(target, key, ...members)
+        }
+      },
+    })
+    const r = await syncTombstones({ ...deps, redis: recording })
+    expect(r).toEqual({ ok: true, value: { pushed: 1, tenants: 1 } })
+    expect(added).toEqual([redisKeys.tombstones(short)])
+    expect(await members(short)).toEqual(['y1', 'y2'])
   })
 
   it('markFolded marks only unfolded rows of the tenant; unfolded lists the rest', async () => {

@@ -1,6 +1,6 @@
 import { err, Id, ok, redisKeys, type ErrorCode, type Result } from '@recsys/shared'
 import type { Redis } from '@upstash/redis'
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm'
 import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { tenants, tombstones } from '../db/schema/index'
@@ -149,32 +149,42 @@ export async function markFolded(
 const SYNC_BATCH = 1_000
 
 /**
- * Pushes every tombstone Postgres knows into its tenant's Redis set (SADD, idempotent): the reconciler of a
+ * Pushes the tombstones Postgres knows into their tenants' Redis sets (SADD, idempotent): the reconciler of a
  * tombstone whose push was left `pending`, run with the kill-switch sync (every 10 s in the server, and
  * `POST /v1/kill-switches/sync`). Folded tombstones are pushed too: a rollback to a release from before the fold
- * serves without them in its denylist. Nothing is removed from Redis. Returns how many members were missing.
+ * serves without them in its denylist. Nothing is removed from Redis (tombstones are never lifted), so a tenant
+ * whose set holds as many members as it has rows is complete: each pass costs one count query and one SCARD per
+ * tenant, and only a tenant with members missing is pushed again, whole. Returns how many members were missing.
+ * @note A member added to the set by hand counts as present: such a set is re-pushed only once it falls short.
  */
 export async function syncTombstones(
   deps: TombstoneDeps,
-): Promise<Result<{ pushed: number }, TombstoneError>> {
-  const rows = await deps.db
-    .select({ tenant_id: tombstones.tenant_id, item_id: tombstones.item_id })
+): Promise<Result<{ pushed: number; tenants: number }, TombstoneError>> {
+  const counts = await deps.db
+    .select({ tenant_id: tombstones.tenant_id, n: count() })
     .from(tombstones)
-    .orderBy(asc(tombstones.tenant_id), asc(tombstones.item_id))
-  const byTenant = new Map<string, string[]>()
-  for (const r of rows) {
-    const items = byTenant.get(r.tenant_id)
-    if (items) items.push(r.item_id)
-    else byTenant.set(r.tenant_id, [r.item_id])
-  }
+    .groupBy(tombstones.tenant_id)
   let pushed = 0
+  let repaired = 0
   try {
-    for (const [tenant, items] of byTenant)
-      for (let i = 0; i < items.length; i += SYNC_BATCH) {
-        const [first, ...rest] = items.slice(i, i + SYNC_BATCH)
-        pushed += await deps.redis.sadd(redisKeys.tombstones(tenant), first!, ...rest)
+    if (counts.length === 0) return ok({ pushed, tenants: 0 })
+    const p = deps.redis.pipeline()
+    for (const c of counts) p.scard(redisKeys.tombstones(c.tenant_id))
+    const cards = await p.exec<number[]>()
+    for (const [k, c] of counts.entries()) {
+      if ((cards[k] ?? 0) >= c.n) continue
+      repaired++
+      const rows = await deps.db
+        .select({ item_id: tombstones.item_id })
+        .from(tombstones)
+        .where(eq(tombstones.tenant_id, c.tenant_id))
+        .orderBy(asc(tombstones.item_id))
+      for (let i = 0; i < rows.length; i += SYNC_BATCH) {
+        const [first, ...rest] = rows.slice(i, i + SYNC_BATCH).map((r) => r.item_id)
+        pushed += await deps.redis.sadd(redisKeys.tombstones(c.tenant_id), first!, ...rest)
       }
-    return ok({ pushed })
+    }
+    return ok({ pushed, tenants: repaired })
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)
     return err({ code: 'UNAVAILABLE', message: `tombstone sync failed: ${message}` })
