@@ -5,7 +5,7 @@ import type { ErrorCode } from '@recsys/shared'
 import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
 import type { ApiEnv, ControlPlaneServices } from './context'
-import { fail } from './errors'
+import { fail, loggableError } from './errors'
 import { adminRoutes } from './routes/admin'
 import { artifactRoutes } from './routes/artifacts'
 import { catalogRoutes } from './routes/catalog'
@@ -62,7 +62,7 @@ export function createOperatorApp(services: ControlPlaneServices) {
     // Hono's own refusals of the request (malformed JSON, a body that is not JSON) are the client's error.
     if (e instanceof HTTPException && e.status < 500)
       return fail(c, clientCode(e.status), e.message)
-    services.log?.({ msg: 'error', request_id: c.var.request_id, error: e.message, stack: e.stack })
+    services.log?.({ msg: 'error', request_id: c.var.request_id, ...loggableError(e) })
     return fail(c, 'INTERNAL', 'internal error; see the control-plane log for this request_id')
   })
   app.notFound((c) => fail(c, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))

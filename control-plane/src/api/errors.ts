@@ -62,3 +62,14 @@ export const errorResponses = {
   },
   404: { description: 'Not found', content: { 'application/json': { schema: ApiError } } },
 } as const
+
+/**
+ * An error's text for the log without the values of a failed query: drizzle's errors read `Failed query: <sql>
+ * params: <values>`, and the values can be key hashes, key prefixes or operator token hashes.
+ */
+export function loggableError(e: unknown): { error: string; stack?: string } {
+  const strip = (s: string) => s.replace(/^params: .*$/gm, 'params: [redacted]')
+  const cause = e instanceof Error && e.cause instanceof Error ? `; cause: ${e.cause.message}` : ''
+  if (!(e instanceof Error)) return { error: strip(String(e)) }
+  return { error: strip(e.message) + cause, stack: e.stack && strip(e.stack) }
+}

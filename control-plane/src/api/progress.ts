@@ -2,7 +2,7 @@ import type { Result } from '@recsys/shared'
 import type { Context } from 'hono'
 import { stream } from 'hono/streaming'
 import type { ApiEnv } from './context'
-import { envelopeCode, fail } from './errors'
+import { envelopeCode, fail, loggableError } from './errors'
 import { wantsProgress } from './openapi-helpers'
 
 /** How a long operation fails: a service code (mapped onto the envelope), a message, details for the client. */
@@ -49,8 +49,13 @@ export function runLong(
         })
     } catch (e) {
       await chain
+      c.var.services.log?.({ msg: 'error', request_id: c.var.request_id, ...loggableError(e) })
       await line({
-        error: { code: 'INTERNAL', message: (e as Error).message, request_id: c.var.request_id },
+        error: {
+          code: 'INTERNAL',
+          message: 'internal error; see the control-plane log for this request_id',
+          request_id: c.var.request_id,
+        },
       })
     }
   })
