@@ -2,8 +2,9 @@
  * `npm run bench:scorer`: the regional scorer (its real process, `gpu-scorer/src/main.ts`), 1000-candidate
  * `POST /v1/rank` requests over a 5,000-item fixture store (real HNSW, real ONNX rankers), for two rankers over the
  * same 13 shared features: the test fixture's small MLP (13 → 16 → 1) and a production-sized one (13 → 256 → 128 → 1),
- * each a tenant of the same store. Load: closed loop (autocannon, 1/4/16 connections) and open loop at fixed rates
- * (evenly paced, 50 and 100 req/s). Baselines measured in the same run:
+ * each a tenant of the same store. Load: closed loop (1/4/16 connections) and open loop at fixed rates
+ * (evenly paced, 50 and 100 req/s); closed-loop latencies are each response's hrtime, not autocannon's summary
+ * (whole milliseconds, too coarse for a ~1 ms request). Baselines measured in the same run:
  *   - bare onnxruntime-node: `session.run` of the same model on a 1000-row batch, alone, with the scorer's session
  *     options (one intra-op thread) — the ratio's denominator — and with onnxruntime's defaults (for information);
  *   - the scorer with batching across requests turned off (one request per `session.run`);
@@ -237,7 +238,7 @@ function renderReport(
 ): string {
   const out = [
     `Scorer alone: ${CANDIDATES}-candidate requests over ${ITEMS} items, ${SECONDS} s per row, ${os.cpus().length} cores (shared with the load generator), Node ${process.version}.`,
-    `Closed loop: autocannon, N connections. Open loop: evenly paced, latency from each request's due time.`,
+    `Closed loop: autocannon, N connections, each response timed by autocannon's hrtime (its summary keeps whole milliseconds). Open loop: evenly paced, latency from each request's due time.`,
     `CPU/request: user + system time of the scorer process per request during the row.`,
     '',
     '| model | scorer | load | req/s | p50 ms | p99 ms | max ms | CPU ms/req | rows/batch | scored/req | errors |',
