@@ -236,7 +236,14 @@ export function operatorApiCases(
         ],
         // A bad seed: allowed roles get 400 from validation (after the role check), so nothing runs.
         'pipeline.run': ['POST', `/v1/tenants/${tenant}/pipeline/run`, { seed: 'x' }],
-        'kill_switch.write': ['POST', `/v1/kill-switches/sync`],
+        // Not the sync: run against the Redis that other tests and the local stack share, it would delete every
+        // switch this database does not know (operator-api.test.ts checks the sync's role on a Redis of its own).
+        // A name that is not a switch: allowed roles get 400 after the role check, and nothing is written.
+        'kill_switch.write': [
+          'POST',
+          `/v1/kill-switches/${encodeURIComponent('no.such.switch')}/engage`,
+          { reason: 'roles' },
+        ],
         'tombstone.write': [
           'POST',
           `/v1/tenants/${tenant}/tombstones`,

@@ -222,6 +222,14 @@ describe('operator API in process', () => {
     expect(r.status).toBe(200)
     expect(r.json.redis).toBe('pending')
     expect(await t.redis.smembers(redisKeys.tombstones(tn.id))).toEqual([])
+    // The sync needs kill_switch.write: a viewer is refused before anything is pushed.
+    const viewer = await call('POST', '/v1/operators', { id: `oa-${t.run}-v2`, role: 'viewer' })
+    expect(viewer.status, viewer.text).toBe(201)
+    const refused = await call('POST', '/v1/kill-switches/sync', undefined, {
+      authorization: `Bearer ${viewer.json.token as string}`,
+    })
+    expect(refused.status).toBe(403)
+    expect(await t.redis.smembers(redisKeys.tombstones(tn.id))).toEqual([])
     const sync = await call('POST', '/v1/kill-switches/sync')
     expect(sync.status, sync.text).toBe(200)
     expect(await t.redis.smembers(redisKeys.tombstones(tn.id))).toEqual(['sku-lost'])
