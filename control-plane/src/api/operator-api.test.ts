@@ -162,6 +162,24 @@ describe('operator API in process', () => {
     const rows = await t.h.db.select().from(auditLog).where(eq(auditLog.action, 'api_key.revoke'))
     expect(rows.filter((a) => a.target === tn.key_id)).toHaveLength(1)
   })
+  it('bringing a key again answers its real permissions; bringing a revoked key back is refused (409)', async () => {
+    const tn = await newTenant()
+    const key = `rk_${t.run}${'b'.repeat(24)}`
+    const path = `/v1/tenants/${tn.id}/keys`
+    const first = await call('POST', path, { api_key: key, permissions: ['recommend'] })
+    expect(first.status, first.text).toBe(201)
+    expect(first.json.permissions).toEqual(['recommend'])
+    // Asked again with more: the key keeps what it was created with, and the answer says so.
+    const again = await call('POST', path, { api_key: key, permissions: ['recommend', 'debug'] })
+    expect(again.status, again.text).toBe(201)
+    expect(again.json).toMatchObject({ key_id: first.json.key_id, permissions: ['recommend'] })
+    const revoked = await call('POST', `${path}/${first.json.key_id}/revoke`, { reason: 'leaked' })
+    expect(revoked.status, revoked.text).toBe(200)
+    const back = await call('POST', path, { api_key: key, permissions: ['recommend'] })
+    expect(back.status, back.text).toBe(409)
+    expect(back.json.error.message).toMatch(/revoked/)
+    expect(edge.kv.get(kvKeys.apiKey(sha(key)))).toMatchObject({ disabled: true })
+  })
   it('a key or tenant whose key the edge store did not take is not created; the retry creates it', async () => {
     const id = `oa-${t.run}-retry`
     tenantIds.push(id)

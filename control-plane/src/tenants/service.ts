@@ -308,7 +308,7 @@ export async function ensureApiKey(
     reason: string
     request_id?: string
   },
-): Promise<Result<{ key_id: string; created: boolean }, ServiceError>> {
+): Promise<Result<{ key_id: string; created: boolean; permissions: string[] }, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms
   const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
@@ -318,15 +318,21 @@ export async function ensureApiKey(
   if (row && row.tenant_id !== input.tenant)
     return err({ code: 'CONFLICT', message: 'that key belongs to another tenant' })
   if (row) {
-    // A revoked key stays revoked: its record is not written again.
-    if (row.revoked_at) return ok({ key_id: row.id, created: false })
+    // A revoked key stays revoked: its record is not written again, and bringing it back is refused (answering as
+    // if it worked would hand out a key the edge refuses).
+    if (row.revoked_at)
+      return err({
+        code: 'CONFLICT',
+        message: `key ${row.id} was revoked; a revoked key cannot be brought back, create a new one`,
+      })
     const again: NewKey = {
       key_id: row.id,
       api_key: input.api_key,
       permissions: row.permissions as KeyPermission[],
     }
     const pushed = await withPush(() => pushKey(deps.edge, input.tenant, again, false))
-    return pushed.ok ? ok({ key_id: row.id, created: false }) : pushed
+    // The key keeps the permissions it was created with, whatever this call asked for: they are what it can do.
+    return pushed.ok ? ok({ key_id: row.id, created: false, permissions: row.permissions }) : pushed
   }
   const key: NewKey = { ...mintKey(input.tenant, perms.value), api_key: input.api_key }
   const added = await withPush(() =>
@@ -335,7 +341,7 @@ export async function ensureApiKey(
       await pushKey(deps.edge, input.tenant, key, false)
     }),
   )
-  return added.ok ? ok({ key_id: key.key_id, created: true }) : added
+  return added.ok ? ok({ key_id: key.key_id, created: true, permissions: key.permissions }) : added
 }
 
 /** A tenant's serving config (surfaces with their kind, deadline and rules; consent default), as releases carry it. */

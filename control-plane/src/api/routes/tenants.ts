@@ -128,7 +128,10 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
           'Created; the key is shown once',
         ),
         ...errorResponses,
-        409: { ...errorResponses[400], description: 'The key belongs to another tenant' },
+        409: {
+          ...errorResponses[400],
+          description: 'The key belongs to another tenant, or was revoked',
+        },
         ...EdgeDown,
       },
     }),
@@ -139,7 +142,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
       if (api_key) {
         const r = await ensureApiKey(c.var.services, { tenant, api_key, ...b, actor, request_id })
         if (!r.ok) return fail(c, r.error.code, r.error.message) as never
-        return c.json({ ...r.value, api_key, permissions: b.permissions }, 201)
+        return c.json({ ...r.value, api_key }, 201)
       }
       const r = await createApiKey(c.var.services, { tenant, ...b, actor, request_id })
       if (!r.ok) return fail(c, r.error.code, r.error.message) as never
