@@ -133,6 +133,35 @@ describe('readEventLog (DuckDB over the NDJSON log)', () => {
     ])
   })
 
+  it('a line that is not valid UTF-8 is counted as malformed, not fatal', async () => {
+    const bad = await mkdtemp(path.join(tmpdir(), 'event-log-utf8-'))
+    try {
+      const file = path.join(bad, ...logKeys.object('acme', 'event', T0, 'z').split('/'))
+      await mkdir(path.dirname(file), { recursive: true })
+      const line = (e: object) => Buffer.from(JSON.stringify(e) + '\n')
+      // A torn multi-byte character (0xc3 without its continuation byte) in a field nothing else checks.
+      const torn = Buffer.from(
+        JSON.stringify({ ...ev('z2', 'view', 'u1', 'i3', 2), key_id: 'k\u00ff' }),
+      )
+      await writeFile(
+        file,
+        Buffer.concat([
+          line(ev('z1', 'view', 'u1', 'i1', 1)),
+          torn.subarray(0, torn.indexOf(0xbf)),
+          torn.subarray(torn.indexOf(0xbf) + 1),
+          Buffer.from('\n'),
+          line(ev('z3', 'click', 'u2', 'i2', 3)),
+        ]),
+      )
+      const log = await readEventLog({ dir: bad, tenant: 'acme' })
+      expect(log.interactions.map((x) => `${x.user_id}/${x.item_id}`)).toEqual(['u1/i1', 'u2/i2'])
+      expect(log.stats).toMatchObject({ lines: 3, malformed: 1, interactions: 2 })
+      expect(log.stats.malformed_at).toEqual(['2026-03-01/10/event-z.ndjson:2'])
+    } finally {
+      await rm(bad, { recursive: true, force: true })
+    }
+  })
+
   it('a tenant without a folder is an empty log', async () => {
     const log = await readEventLog({ dir, tenant: 'nobody' })
     expect(log.interactions).toEqual([])

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { EVENT_TYPES } from '@recsys/shared'
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -16,8 +16,9 @@ import { queryInteractions, sqlString, withDuckDB } from './duckdb'
  * - A deletion record drops every event of its user ingested at or before its `at`; later events are kept.
  * - `view`, `click` and `conversion` become interactions weighted by `EVENT_WEIGHTS` at `event_time`; `hide`s are
  *   returned apart as a negative signal; impressions are only counted.
- * @note `read_ndjson(ignore_errors)` would skip bad lines without saying how many, so files are read as text
- * (`read_text`), split into lines and parsed in SQL.
+ * @note `read_ndjson(ignore_errors)` would skip bad lines without saying how many, so files are read here, split
+ * into lines and parsed in SQL. Not with `read_text`: one byte that is not UTF-8 makes it fail the whole run, where
+ * here only that line is lost (appended as NULL, so counted as malformed).
  */
 
 /** An event's `type` (`EventType` of the contracts). */
@@ -98,18 +99,21 @@ export async function readEventLog(opts: {
   opts.progress?.(`${files.length} log objects under ${root}`)
   return withDuckDB(async (c) => {
     await c.run(`CREATE TABLE raw (file VARCHAR, n INTEGER, line VARCHAR)`)
+    const raw = await c.createAppender('raw')
     for (let i = 0; i < files.length; i += FILES_PER_BATCH) {
       const batch = files.slice(i, i + FILES_PER_BATCH)
-      await c.run(
-        `INSERT INTO raw
-         SELECT filename, n, rtrim(line, chr(13)) FROM (
-           SELECT filename, unnest(string_split(content, chr(10))) AS line,
-                  unnest(range(1, len(string_split(content, chr(10))) + 1)) AS n
-           FROM read_text([${list(batch)}]))
-         WHERE trim(line) <> ''`,
-      )
+      for (const file of batch)
+        for (const [n, line] of ndjsonLines(await readFile(file))) {
+          raw.appendVarchar(file)
+          raw.appendInteger(n)
+          if (line === null) raw.appendNull()
+          else raw.appendVarchar(line)
+          raw.endRow()
+        }
+      raw.flushSync()
       opts.progress?.(`read ${i + batch.length}/${files.length} objects`)
     }
+    raw.closeSync()
     await classify(c, opts.tenant)
     const stats = await summarize(c, opts.tenant, root, files.length)
     const weights = Object.entries(EVENT_WEIGHTS)
@@ -132,6 +136,28 @@ export async function readEventLog(opts: {
     )
     return { interactions, hides, stats }
   })
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * The non-blank lines of an NDJSON object as `[line number, text]` (from 1, a trailing CR removed); a line that is
+ * not valid UTF-8 gives null.
+ */
+function* ndjsonLines(bytes: Uint8Array): Generator<[number, string | null]> {
+  for (let start = 0, n = 1; start < bytes.length; n++) {
+    const lf = bytes.indexOf(0x0a, start)
+    const end = lf < 0 ? bytes.length : lf
+    let line: string | null
+    try {
+      line = utf8.decode(bytes.subarray(start, end))
+    } catch {
+      line = null
+    }
+    if (line !== null && line.endsWith('\r')) line = line.slice(0, -1)
+    if (line === null || line.trim() !== '') yield [n, line]
+    start = end + 1
+  }
 }
 
 async function isDir(p: string): Promise<boolean> {
