@@ -4,11 +4,14 @@ import type { Interaction } from './dataset'
 /**
  * In-memory DuckDB for the batch pipeline's SQL steps (reading the NDJSON log, de-duplication, windows).
  * @note One instance per step, closed when the step ends: nothing is persisted, the inputs are the source of truth.
+ * The session's time zone is UTC (the log's times are UTC): DuckDB would otherwise take the host's, and a time
+ * without an offset would read differently from one machine to another.
  */
 export async function withDuckDB<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:')
   const c = await instance.connect()
   try {
+    await c.run(`SET TimeZone = 'UTC'`)
     return await fn(c)
   } finally {
     c.closeSync()

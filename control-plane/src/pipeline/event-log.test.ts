@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { logKeys, type DeletionRecord, type EventRecord } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_WEIGHTS, readEventLog, type EventTypeName } from './event-log'
@@ -161,6 +163,29 @@ describe('readEventLog (DuckDB over the NDJSON log)', () => {
       await rm(bad, { recursive: true, force: true })
     }
   })
+
+  it('reads a time without an offset as UTC whatever the time zone of the host', async () => {
+    const naive = await mkdtemp(path.join(tmpdir(), 'event-log-tz-'))
+    try {
+      const file = path.join(naive, ...logKeys.object('acme', 'event', T0, 'n').split('/'))
+      await mkdir(path.dirname(file), { recursive: true })
+      const at = '2026-03-01T10:00:00'
+      const e = { ...ev('n1', 'view', 'u1', 'i1', 0), at, event_time: at, ingestion_time: at }
+      await writeFile(file, JSON.stringify(e) + '\n')
+      // DuckDB takes the zone from the process's TZ when it starts: a process of its own, as on a non-UTC host.
+      const script = `import { readEventLog } from ${JSON.stringify(path.resolve(import.meta.dirname, 'event-log.ts'))}
+        const log = await readEventLog({ dir: ${JSON.stringify(naive)}, tenant: 'acme' })
+        console.log(JSON.stringify(log.interactions.map((x) => x.ts)))`
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { env: { ...process.env, TZ: 'America/New_York' } },
+      )
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([T0])
+    } finally {
+      await rm(naive, { recursive: true, force: true })
+    }
+  }, 30_000)
 
   it('a tenant without a folder is an empty log', async () => {
     const log = await readEventLog({ dir, tenant: 'nobody' })
