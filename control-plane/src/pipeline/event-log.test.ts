@@ -164,6 +164,28 @@ describe('readEventLog (DuckDB over the NDJSON log)', () => {
     }
   })
 
+  it('an event_time more than 24 h after its ingestion is malformed: one such line cannot move the clock', async () => {
+    const far = await mkdtemp(path.join(tmpdir(), 'event-log-far-'))
+    try {
+      const file = path.join(far, ...logKeys.object('acme', 'event', T0, 'f').split('/'))
+      await mkdir(path.dirname(file), { recursive: true })
+      const lines = [
+        ev('f1', 'view', 'u1', 'i1', 1),
+        // Parseable, but the edge refuses anything more than 24 h ahead of its clock: not from the edge.
+        { ...ev('f2', 'view', 'u1', 'i2', 2), event_time: '+099999-01-01T00:00:00.000Z' },
+        { ...ev('f3', 'view', 'u1', 'i3', 3), event_time: iso(T0 + 25 * 3_600_000) },
+        { ...ev('f4', 'view', 'u2', 'i2', 4), event_time: iso(T0 + 23 * 3_600_000) },
+      ]
+      await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
+      const log = await readEventLog({ dir: far, tenant: 'acme' })
+      expect(log.interactions.map((x) => `${x.user_id}/${x.item_id}`)).toEqual(['u1/i1', 'u2/i2'])
+      expect(log.stats).toMatchObject({ lines: 4, malformed: 2, interactions: 2 })
+      expect(Math.max(...log.interactions.map((x) => x.ts))).toBe(T0 + 23 * 3_600_000)
+    } finally {
+      await rm(far, { recursive: true, force: true })
+    }
+  })
+
   it('reads a time without an offset as UTC whatever the time zone of the host', async () => {
     const naive = await mkdtemp(path.join(tmpdir(), 'event-log-tz-'))
     try {

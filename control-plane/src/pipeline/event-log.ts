@@ -10,8 +10,9 @@ import { queryInteractions, sqlString, withDuckDB } from './duckdb'
  * output of `recsys events export` or `recsys events import`) into implicit feedback, with DuckDB.
  *
  * - Lines are parsed with an explicit schema (`json_transform`), so events, decisions and deletions share one table.
- *   A line that is not a JSON object, or an event or deletion missing a field, with a bad time or another tenant,
- *   is counted as malformed and skipped: one bad line never stops the run.
+ *   A line that is not a JSON object, or an event or deletion missing a field, with a bad time (an event_time more
+ *   than 24 h after its ingestion included) or another tenant, is counted as malformed and skipped: one bad line
+ *   never stops the run.
  * - Events are de-duplicated by `event_id` (the first ingested wins): the queue delivers at least once.
  * - A deletion record drops every event of its user ingested at or before its `at`; later events are kept.
  * - `view`, `click` and `conversion` become interactions weighted by `EVENT_WEIGHTS` at `event_time`; `hide`s are
@@ -164,6 +165,12 @@ async function isDir(p: string): Promise<boolean> {
   return (await stat(p).catch(() => undefined))?.isDirectory() ?? false
 }
 
+/**
+ * How far an event_time may be ahead of its ingestion: the edge refuses more (`POST /v1/events`), so a record beyond
+ * it was not written by the edge, and one such time would move the dataset's clock (decays, recency) years ahead.
+ */
+const MAX_AHEAD_MS = 86_400_000
+
 /** raw → rec (parsed objects) → ok (usable records) → events (first per event_id) → kept (deletions applied). */
 async function classify(c: DuckDBConnection, tenant: string): Promise<void> {
   const ms = (field: string) => `epoch_ms(TRY_CAST(${field} AS TIMESTAMPTZ))::DOUBLE`
@@ -180,6 +187,7 @@ async function classify(c: DuckDBConnection, tenant: string): Promise<void> {
     WHEN 'event' THEN ${mine} AND length(event_id) BETWEEN 1 AND 128
       AND type IN (${list(EVENT_TYPES)}) AND regexp_full_match(user_id, ${ID})
       AND regexp_full_match(item_id, ${ID}) AND event_ms IS NOT NULL AND ingest_ms IS NOT NULL
+      AND event_ms <= ingest_ms + ${MAX_AHEAD_MS}
     WHEN 'deletion' THEN ${mine} AND regexp_full_match(user_id, ${ID})
     ELSE tenant IS NULL OR tenant = ${sqlString(tenant)} END`)
   await c.run(`CREATE TABLE events AS SELECT * FROM ok WHERE kind = 'event'
