@@ -32,4 +32,15 @@ describe('edge config', () => {
       /TRACKING_SECRET must be at least 16 characters/,
     )
   })
+
+  it('refuses an EDGE_ADMIN_TOKEN short enough to guess, and reads an empty one as unset', () => {
+    for (const token of ['x', 'admin', '123456789012345'])
+      expect(() => parseConfig({ ...base, EDGE_ADMIN_TOKEN: token })).toThrow(
+        /EDGE_ADMIN_TOKEN must be at least 16 characters/,
+      )
+    expect(parseConfig({ ...base, EDGE_ADMIN_TOKEN: '' }).EDGE_ADMIN_TOKEN).toBeUndefined()
+    expect(parseConfig(base).EDGE_ADMIN_TOKEN).toBeUndefined()
+    const token = 'admin-token-0123456789abcdef'
+    expect(parseConfig({ ...base, EDGE_ADMIN_TOKEN: token }).EDGE_ADMIN_TOKEN).toBe(token)
+  })
 })

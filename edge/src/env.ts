@@ -14,7 +14,10 @@ export interface Env {
   USER_STATE_TIMEOUT_MS?: string
   KILL_SWITCH_TTL_MS?: string
   MANIFEST_POINTER_TTL_MS?: string
-  /** Local stack only: enables /internal (KV and R2 writes for the control plane's local adapters). */
+  /**
+   * Local stack only: enables /internal (KV and R2 writes for the control plane's local adapters). At least 16
+   * characters; empty or unset leaves /internal closed.
+   */
   EDGE_ADMIN_TOKEN?: string
   /** The regional scorer (`POST <url>/v1/rank`); without it the `ranked` tier is skipped. */
   SCORER_URL?: string
@@ -47,6 +50,12 @@ export const EdgeConfig = z.object({
   SCORER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   SCORER_BREAKER_PAUSE_MS: ms(5000, 600_000),
   DECISION_LOG_FLUSH_MS: ms(200, 10_000),
+  // /internal writes every tenant's KV (API key records included): a token short enough to guess must not
+  // open it. An empty string (a var left blank) means /internal stays closed.
+  EDGE_ADMIN_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'EDGE_ADMIN_TOKEN must be at least 16 characters').optional(),
+  ),
 })
 export type EdgeConfig = z.infer<typeof EdgeConfig>
 

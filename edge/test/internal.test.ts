@@ -40,6 +40,21 @@ describe('/internal (local stack only)', () => {
     })
     expect(bad.status).toBe(400)
   })
+
+  it('stays closed when EDGE_ADMIN_TOKEN is set but short enough to guess; nothing is written', async () => {
+    const key = `internal-short-${crypto.randomUUID()}`
+    for (const short of ['x', 'admin', '123456789012345']) {
+      const res = await call('/internal/kv', {
+        env: envWith({ EDGE_ADMIN_TOKEN: short }),
+        method: 'PUT',
+        body: { entries: [{ key, value: '"pwned"' }] },
+        headers: { authorization: `Bearer ${short}` },
+      })
+      expect(res.status).not.toBe(200)
+      expect(((await res.json()) as any).error.code).toMatch(/^(UNAUTHORIZED|INTERNAL)$/)
+    }
+    expect(await env.EDGE_KV.get(key)).toBeNull()
+  })
 })
 
 describe('/internal/r2 (local stack only)', () => {

@@ -27,7 +27,8 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024
  */
 export const internal = new Hono<AppEnv>()
   .use(async function adminToken(c, next) {
-    const expected = c.env.EDGE_ADMIN_TOKEN
+    // From the parsed config: a token too short to be safe fails it, and an empty one leaves /internal closed.
+    const expected = c.var.services.config.EDGE_ADMIN_TOKEN
     const given = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
     if (!expected || !given || !(await timingSafeEqual(given, expected)))
       throw new ApiError('UNAUTHORIZED', 'admin token required')
