@@ -45,11 +45,14 @@ export class QueueLogSink {
     if (this.pending.length === 0 || this.flushAt < now)
       this.flushAt = Math.max(now + this.delayMs, this.retryAt)
     this.pending.push(record)
+    const due = this.flushAt
     // Serialized after the timer, off the request's path to its response.
     if (this.pending.length < FLUSH_RECORDS || now < this.retryAt)
-      await new Promise((r) => setTimeout(r, Math.max(0, this.flushAt - now)))
-    // Empty: an earlier timer sent this window. Backing off: a later request's flush sends what is pending.
-    if (this.pending.length === 0 || Date.now() < this.retryAt) return
+      await new Promise((r) => setTimeout(r, Math.max(0, due - now)))
+    // Empty: an earlier timer sent this window. Backing off: a later request's flush sends what is pending. A flush
+    // due at or after the retry time goes ahead even if the clock reads a little earlier (timers and Date.now() are
+    // not in step, in workerd least of all): it was scheduled for the retry.
+    if (this.pending.length === 0 || (Date.now() < this.retryAt && due < this.retryAt)) return
     const taken = this.pending
       .map((r) => toLine(r))
       .filter((p) => {
