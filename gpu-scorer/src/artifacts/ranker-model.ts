@@ -102,13 +102,15 @@ async function workerSession(
 }
 
 /**
- * `auto`: a model whose 1000-row batch runs on the event loop in less than this stays there. A hand-over to a thread
- * and back costs a few tenths of a millisecond on a busy 2-core machine; measured side by side there (bench:scorer),
- * the production-sized ranker (~0.55 ms a batch) served 0.82× the requests at 1 connection on a thread and 1.09× at
- * 16, and the fixture's (~0.03 ms) 0.8-0.93×. A batch that holds the loop for a millisecond or more is what delays
- * the other requests enough to be worth a thread.
+ * `auto`: a model whose 1000-row batch runs on the event loop in less than this stays there; a slower one gets a
+ * worker thread. A hand-over to a thread and back costs about a tenth of a millisecond; a batch that holds the loop
+ * longer delays every other request's HTTP, retrieval and features. Measured in alternating 5 s rounds (6 a side,
+ * `bench:scorer`'s store, 2 cores shared with the load generator): the production-sized ranker (~0.35 ms a batch)
+ * served the same on a thread at 1 connection (646 vs 622 req/s, p50 1.47 vs 1.48 ms) and 1.34× the requests at 16
+ * (912 vs 683); the fixture's (~0.02 ms) served 0.81× at 1 connection (p50 2.25 vs 1.37 ms) and 1.13× at 16. An
+ * earlier line of 1 ms came from passes minutes apart and kept the production-sized ranker on the loop.
  */
-export const AUTO_THREAD_MIN_MS = 1
+export const AUTO_THREAD_MIN_MS = 0.2
 
 /** `auto`: times a 1000-row batch on the event loop (best of 5) and keeps the session there if it is quick. */
 async function autoSession(
