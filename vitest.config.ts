@@ -2,13 +2,26 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import net from 'node:net'
 import { defineConfig } from 'vitest/config'
 
-/** A free loopback port, chosen now so the Worker's bindings and the gateway agree on it. */
+/**
+ * A free loopback port, chosen now so the Worker's bindings and the gateway agree on it, and taken by the global
+ * setup later. Drawn below Linux's ephemeral range (32768–60999), which the OS hands to `listen(0)` and to every
+ * outgoing connection: a port from that range, released here, could be given to another socket before the setup
+ * binds it (a full run failed once with EADDRINUSE on the gateway's port 37757 that way).
+ */
 async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const srv = net.createServer()
+    const ok = await new Promise<boolean>((r) => {
+      srv.once('error', () => r(false))
+      srv.listen(port, '127.0.0.1', () => r(true))
+    })
+    if (ok) {
+      await new Promise<void>((r) => srv.close(() => r()))
+      return port
+    }
+  }
+  throw new Error('no free port between 20000 and 32000 on 127.0.0.1')
 }
 
 const gatewayPort = Number(process.env.RECSYS_TEST_GATEWAY_PORT) || (await freePort())
