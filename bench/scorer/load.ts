@@ -29,6 +29,10 @@ export interface LoadRow {
 export const STAGES = ['retrieve', 'features', 'inference', 'total'] as const
 export type StageP50 = Record<(typeof STAGES)[number], number>
 
+const STAGE_PATTERNS = Object.fromEntries(
+  STAGES.map((k) => [k, new RegExp(`"${k}":([0-9.eE+-]+)`)]),
+) as Record<(typeof STAGES)[number], RegExp>
+
 /** Collects `timings_ms` from response bodies and gives the p50 of each stage. */
 function stageRecorder() {
   const seen: Record<string, number[]> = Object.fromEntries(STAGES.map((k) => [k, []]))
@@ -36,8 +40,9 @@ function stageRecorder() {
     record(body: string) {
       const at = body.indexOf('"timings_ms":')
       if (at < 0) return
+      const timings = body.slice(at)
       for (const k of STAGES) {
-        const m = new RegExp(`"${k}":([0-9.eE+-]+)`).exec(body.slice(at))
+        const m = STAGE_PATTERNS[k].exec(timings)
         if (m) seen[k]!.push(Number(m[1]))
       }
     },

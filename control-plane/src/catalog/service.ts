@@ -3,7 +3,8 @@ import { asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { writeAudit, type Actor } from '../audit/write'
 import type { Database } from '../db/client'
-import { catalogItems, tenants } from '../db/schema/index'
+import { catalogItems } from '../db/schema/index'
+import { tenantExists } from '../tenants/exists'
 
 /** One catalog item as operators import it. */
 export const CatalogItemInput = z.object({
@@ -39,8 +40,8 @@ export async function importCatalog(
     { code: 'BAD_REQUEST' | 'NOT_FOUND'; message: string; offending?: string[] }
   >
 > {
-  const [t] = await db.select().from(tenants).where(eq(tenants.id, input.tenant))
-  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const known = await tenantExists(db, input.tenant)
+  if (!known.ok) return known
   const rows: Array<typeof catalogItems.$inferInsert> = []
   const bad: string[] = []
   input.items.forEach((raw, i) => {

@@ -3,7 +3,8 @@ import type { Redis } from '@upstash/redis'
 import { asc, eq } from 'drizzle-orm'
 import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
-import { killSwitches, killSwitchHistory, tenants } from '../db/schema/index'
+import { killSwitches, killSwitchHistory } from '../db/schema/index'
+import { tenantExists } from '../tenants/exists'
 import { parseSwitchName, validateSwitch } from './names'
 import { encodeSwitch, hashReply } from './redis-entry'
 
@@ -109,11 +110,8 @@ export async function engageKillSwitch(
   const { name, tenant, value } = checked.value
   // A switch of a tenant that does not exist would switch nothing off while saying it did (a typo in the id).
   if (tenant) {
-    const [known] = await deps.db
-      .select({ id: tenants.id })
-      .from(tenants)
-      .where(eq(tenants.id, tenant))
-    if (!known) return err({ code: 'NOT_FOUND', message: `tenant ${tenant} does not exist` })
+    const known = await tenantExists(deps.db, tenant)
+    if (!known.ok) return known
   }
   const at = deps.now?.() ?? new Date()
   const state = await deps.db.transaction(async (tx) => {

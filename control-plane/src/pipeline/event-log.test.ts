@@ -39,6 +39,26 @@ const del = (user: string, atMin: number): DeletionRecord => ({
   at: iso(T0 + atMin * 60_000),
 })
 
+/**
+ * Runs `body` on a log of its own: a temp dir holding one object of tenant acme (hour of T0, id `id`) with the bytes
+ * given, removed afterwards.
+ */
+async function withOneObject(
+  id: string,
+  bytes: string | Buffer,
+  body: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), `event-log-${id}-`))
+  try {
+    const file = path.join(dir, ...logKeys.object('acme', 'event', T0, id).split('/'))
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, bytes)
+    await body(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 describe('readEventLog (DuckDB over the NDJSON log)', () => {
   let dir: string
   /** Writes one log object where the edge would (`logKeys`), lines as given. */
@@ -136,64 +156,46 @@ describe('readEventLog (DuckDB over the NDJSON log)', () => {
   })
 
   it('a line that is not valid UTF-8 is counted as malformed, not fatal', async () => {
-    const bad = await mkdtemp(path.join(tmpdir(), 'event-log-utf8-'))
-    try {
-      const file = path.join(bad, ...logKeys.object('acme', 'event', T0, 'z').split('/'))
-      await mkdir(path.dirname(file), { recursive: true })
-      const line = (e: object) => Buffer.from(JSON.stringify(e) + '\n')
-      // A torn multi-byte character (0xc3 without its continuation byte) in a field nothing else checks.
-      const torn = Buffer.from(
-        JSON.stringify({ ...ev('z2', 'view', 'u1', 'i3', 2), key_id: 'k\u00ff' }),
-      )
-      await writeFile(
-        file,
-        Buffer.concat([
-          line(ev('z1', 'view', 'u1', 'i1', 1)),
-          torn.subarray(0, torn.indexOf(0xbf)),
-          torn.subarray(torn.indexOf(0xbf) + 1),
-          Buffer.from('\n'),
-          line(ev('z3', 'click', 'u2', 'i2', 3)),
-        ]),
-      )
+    const line = (e: object) => Buffer.from(JSON.stringify(e) + '\n')
+    // A torn multi-byte character (0xc3 without its continuation byte) in a field nothing else checks.
+    const torn = Buffer.from(
+      JSON.stringify({ ...ev('z2', 'view', 'u1', 'i3', 2), key_id: 'k\u00ff' }),
+    )
+    const bytes = Buffer.concat([
+      line(ev('z1', 'view', 'u1', 'i1', 1)),
+      torn.subarray(0, torn.indexOf(0xbf)),
+      torn.subarray(torn.indexOf(0xbf) + 1),
+      Buffer.from('\n'),
+      line(ev('z3', 'click', 'u2', 'i2', 3)),
+    ])
+    await withOneObject('z', bytes, async (bad) => {
       const log = await readEventLog({ dir: bad, tenant: 'acme' })
       expect(log.interactions.map((x) => `${x.user_id}/${x.item_id}`)).toEqual(['u1/i1', 'u2/i2'])
       expect(log.stats).toMatchObject({ lines: 3, malformed: 1, interactions: 2 })
       expect(log.stats.malformed_at).toEqual(['2026-03-01/10/event-z.ndjson:2'])
-    } finally {
-      await rm(bad, { recursive: true, force: true })
-    }
+    })
   })
 
   it('an event_time more than 24 h after its ingestion is malformed: one such line cannot move the clock', async () => {
-    const far = await mkdtemp(path.join(tmpdir(), 'event-log-far-'))
-    try {
-      const file = path.join(far, ...logKeys.object('acme', 'event', T0, 'f').split('/'))
-      await mkdir(path.dirname(file), { recursive: true })
-      const lines = [
-        ev('f1', 'view', 'u1', 'i1', 1),
-        // Parseable, but the edge refuses anything more than 24 h ahead of its clock: not from the edge.
-        { ...ev('f2', 'view', 'u1', 'i2', 2), event_time: '+099999-01-01T00:00:00.000Z' },
-        { ...ev('f3', 'view', 'u1', 'i3', 3), event_time: iso(T0 + 25 * 3_600_000) },
-        { ...ev('f4', 'view', 'u2', 'i2', 4), event_time: iso(T0 + 23 * 3_600_000) },
-      ]
-      await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
+    const lines = [
+      ev('f1', 'view', 'u1', 'i1', 1),
+      // Parseable, but the edge refuses anything more than 24 h ahead of its clock: not from the edge.
+      { ...ev('f2', 'view', 'u1', 'i2', 2), event_time: '+099999-01-01T00:00:00.000Z' },
+      { ...ev('f3', 'view', 'u1', 'i3', 3), event_time: iso(T0 + 25 * 3_600_000) },
+      { ...ev('f4', 'view', 'u2', 'i2', 4), event_time: iso(T0 + 23 * 3_600_000) },
+    ]
+    await withOneObject('f', lines.map((l) => JSON.stringify(l)).join('\n') + '\n', async (far) => {
       const log = await readEventLog({ dir: far, tenant: 'acme' })
       expect(log.interactions.map((x) => `${x.user_id}/${x.item_id}`)).toEqual(['u1/i1', 'u2/i2'])
       expect(log.stats).toMatchObject({ lines: 4, malformed: 2, interactions: 2 })
       expect(Math.max(...log.interactions.map((x) => x.ts))).toBe(T0 + 23 * 3_600_000)
-    } finally {
-      await rm(far, { recursive: true, force: true })
-    }
+    })
   })
 
   it('reads a time without an offset as UTC whatever the time zone of the host', async () => {
-    const naive = await mkdtemp(path.join(tmpdir(), 'event-log-tz-'))
-    try {
-      const file = path.join(naive, ...logKeys.object('acme', 'event', T0, 'n').split('/'))
-      await mkdir(path.dirname(file), { recursive: true })
-      const at = '2026-03-01T10:00:00'
-      const e = { ...ev('n1', 'view', 'u1', 'i1', 0), at, event_time: at, ingestion_time: at }
-      await writeFile(file, JSON.stringify(e) + '\n')
+    const at = '2026-03-01T10:00:00'
+    const e = { ...ev('n1', 'view', 'u1', 'i1', 0), at, event_time: at, ingestion_time: at }
+    await withOneObject('n', JSON.stringify(e) + '\n', async (naive) => {
       // DuckDB takes the zone from the process's TZ when it starts: a process of its own, as on a non-UTC host.
       const script = `import { readEventLog } from ${JSON.stringify(path.resolve(import.meta.dirname, 'event-log.ts'))}
         const log = await readEventLog({ dir: ${JSON.stringify(naive)}, tenant: 'acme' })
@@ -204,9 +206,7 @@ describe('readEventLog (DuckDB over the NDJSON log)', () => {
         { env: { ...process.env, TZ: 'America/New_York' } },
       )
       expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([T0])
-    } finally {
-      await rm(naive, { recursive: true, force: true })
-    }
+    })
   }, 30_000)
 
   it('a tenant without a folder is an empty log', async () => {

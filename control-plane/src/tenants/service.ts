@@ -15,6 +15,7 @@ import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { apiKeys, releasePointers, surfaces, tenants } from '../db/schema/index'
 import type { EdgeStoreWriter } from '../publish/edge-store'
+import { tenantExists } from './exists'
 
 export interface TenantDeps {
   db: Database
@@ -202,17 +203,25 @@ export async function createApiKey(
 ): Promise<Result<NewKey, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms
-  const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
-  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const known = await tenantExists(deps.db, input.tenant)
+  if (!known.ok) return known
   const key = mintKey(input.tenant, perms.value)
-  const added = await withPush(() =>
+  const added = await addKey(deps, input, key)
+  return added.ok ? ok(key) : added
+}
+
+/** The key row and its audit row, pushed to the edge store before the commit (a failed push adds nothing). */
+const addKey = (
+  deps: TenantDeps,
+  input: { tenant: string; actor: Actor; reason: string; request_id?: string },
+  key: NewKey,
+) =>
+  withPush(() =>
     deps.db.transaction(async (tx) => {
       await insertKey(tx, input, key)
       await pushKey(deps.edge, input.tenant, key, false)
     }),
   )
-  return added.ok ? ok(key) : added
-}
 
 /** The key row (hash only) and its audit row, in the caller's transaction. */
 async function insertKey(
@@ -311,8 +320,8 @@ export async function ensureApiKey(
 ): Promise<Result<{ key_id: string; created: boolean; permissions: string[] }, ServiceError>> {
   const perms = parsePermissions(input.permissions)
   if (!perms.ok) return perms
-  const [t] = await deps.db.select().from(tenants).where(eq(tenants.id, input.tenant))
-  if (!t) return err({ code: 'NOT_FOUND', message: `tenant ${input.tenant} does not exist` })
+  const known = await tenantExists(deps.db, input.tenant)
+  if (!known.ok) return known
   const hash = apiKeyHash(input.api_key)
   const [row] = await deps.db.select().from(apiKeys).where(eq(apiKeys.key_hash, hash))
   if (row && row.tenant_id !== input.tenant)
@@ -335,12 +344,7 @@ export async function ensureApiKey(
     return pushed.ok ? ok({ key_id: row.id, created: false, permissions: row.permissions }) : pushed
   }
   const key: NewKey = { ...mintKey(input.tenant, perms.value), api_key: input.api_key }
-  const added = await withPush(() =>
-    deps.db.transaction(async (tx) => {
-      await insertKey(tx, input, key)
-      await pushKey(deps.edge, input.tenant, key, false)
-    }),
-  )
+  const added = await addKey(deps, input, key)
   return added.ok ? ok({ key_id: key.key_id, created: true, permissions: key.permissions }) : added
 }
 
