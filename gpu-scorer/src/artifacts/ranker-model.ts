@@ -112,31 +112,53 @@ async function workerSession(
  */
 export const AUTO_THREAD_MIN_MS = 0.2
 
-/** `auto`: times a 1000-row batch on the event loop (best of 5) and keeps the session there if it is quick. */
+/** Where `auto` puts a model whose 1000-row batch took `batchMs` on the event loop. */
+export const autoThreadFor = (batchMs: number): 'main' | 'worker' =>
+  batchMs < AUTO_THREAD_MIN_MS ? 'main' : 'worker'
+
+/**
+ * Measures how long one batch takes on the event loop, in ms: `auto` decides from it. Injected in tests, so the
+ * decision is tested on a known figure and not on how busy the machine is.
+ */
+export type BatchProbe = (runBatch: () => Promise<unknown>) => Promise<number>
+
+/** The default probe: the best of `runs` timed batches (the least disturbed by other work). */
+export const bestOfRuns =
+  (runs = 5, now: () => number = () => performance.now()): BatchProbe =>
+  async (runBatch) => {
+    let best = Infinity
+    for (let k = 0; k < runs; k++) {
+      const t0 = now()
+      await runBatch()
+      best = Math.min(best, now() - t0)
+    }
+    return best
+  }
+
+/** The rows of the batch `auto` times. */
+export const AUTO_PROBE_ROWS = 1000
+
+/** `auto`: times a 1000-row batch on the event loop and keeps the session there if it is quick. */
 async function autoSession(
   bytes: Uint8Array,
   ep: ExecutionProvider,
   io: { inputName: string; outputName: string },
+  probe: BatchProbe,
 ): Promise<Session> {
   const main = await mainThreadSession(bytes, ep, io)
   // A graph that does not take the metadata's names cannot be timed: the caller reports the mismatch.
   if (!main.inputNames.includes(io.inputName) || !main.outputNames.includes(io.outputName))
     return main
-  const rows = 1000
-  const probe = new Float32Array(rows * RANKER_FEATURE_COUNT).fill(0.5)
-  let best = Infinity
+  const features = new Float32Array(AUTO_PROBE_ROWS * RANKER_FEATURE_COUNT).fill(0.5)
+  let batchMs: number
   try {
-    for (let k = 0; k < 5; k++) {
-      const t0 = performance.now()
-      await main.run(probe, rows)
-      best = Math.min(best, performance.now() - t0)
-    }
+    batchMs = await probe(() => main.run(features, AUTO_PROBE_ROWS))
   } catch (e) {
     // The session is dropped with the failed load: release its native memory (a failed release is retried).
     await main.release().catch(() => undefined)
     throw e
   }
-  if (best < AUTO_THREAD_MIN_MS) return main
+  if (autoThreadFor(batchMs) === 'main') return main
   await main.release()
   return workerSession(bytes, ep, io)
 }
@@ -146,9 +168,18 @@ async function createSession(
   choice: ExecutionProviderChoice,
   thread: InferenceThreadChoice,
   io: { inputName: string; outputName: string },
+  probe: BatchProbe,
 ): Promise<{ session: Session; provider: ExecutionProvider }> {
-  const open =
-    thread === 'worker' ? workerSession : thread === 'main' ? mainThreadSession : autoSession
+  const open = (
+    bytes: Uint8Array,
+    ep: ExecutionProvider,
+    io: { inputName: string; outputName: string },
+  ) =>
+    thread === 'worker'
+      ? workerSession(bytes, ep, io)
+      : thread === 'main'
+        ? mainThreadSession(bytes, ep, io)
+        : autoSession(bytes, ep, io, probe)
   if (choice === 'cpu' || (choice === 'auto' && cudaUnavailable))
     return { session: await open(bytes, 'cpu', io), provider: 'cpu' }
   try {
@@ -164,22 +195,27 @@ async function createSession(
 
 /**
  * Loads ONNX bytes with the provider of `choice` and checks the session against the metadata. `thread`: where
- * inference runs, on a worker thread of its own, on the event loop, or `auto` (the default): measured at load.
+ * inference runs, on a worker thread of its own, on the event loop, or `auto` (the default): measured at load by
+ * `probe` (default: the best of 5 batches).
  */
 export async function loadRankerModel(
   bytes: Uint8Array,
   rawMetadata: unknown,
   choice: ExecutionProviderChoice,
   thread: InferenceThreadChoice = 'auto',
+  { probe = bestOfRuns() }: { probe?: BatchProbe } = {},
 ): Promise<RankerModel> {
   const metadata = ModelMetadata.parse(rawMetadata)
   checkFeatureSchema(metadata)
   const inputName = metadata.feature_schema.inputs[0]!.name
   const outputName = metadata.feature_schema.outputs[0]!.name
-  const { session, provider } = await createSession(bytes, choice, thread, {
-    inputName,
-    outputName,
-  })
+  const { session, provider } = await createSession(
+    bytes,
+    choice,
+    thread,
+    { inputName, outputName },
+    probe,
+  )
   if (!session.inputNames.includes(inputName) || !session.outputNames.includes(outputName)) {
     await session.release()
     throw new Error(
