@@ -28,6 +28,10 @@ export async function startEdgeStack() {
       UPSTASH_REDIS_REST_TOKEN: 'e2e-token',
       TRACKING_SECRET: 'e2e-tracking-secret-0123456789',
       EDGE_ADMIN_TOKEN: adminToken,
+      // Generous: these tests assert what is served (tier, degraded) on a machine that may be loaded; a 40 ms
+      // Redis budget would turn a slow read into a degraded answer. The tight budget is tested in the edge's own
+      // suite, against a server that never answers.
+      USER_STATE_TIMEOUT_MS: '2000',
     },
   })
   const edge = new LocalEdgeStoreWriter({ url: worker.url, token: adminToken })
