@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Writes the error envelope (ARCHITECTURE §8). */
+/** Writes the error envelope (docs/architecture.md#error-envelope). */
 export function errorResponse(c: Context, code: ErrorCode, message: string) {
   const body: ErrorEnvelope = {
     error: { code, message, request_id: (c.get('requestId') as string | undefined) ?? 'unknown' },

@@ -255,7 +255,7 @@ describe('public routes', () => {
     expect(json.checks.user_state.status).toBe('ok')
   })
 
-  it('GET /v1/openapi.json documents every route of API.md', async () => {
+  it('GET /v1/openapi.json documents every route of docs/api.md', async () => {
     const res = await call('/v1/openapi.json')
     const doc = (await res.json()) as any
     expect(doc.openapi).toBe('3.1.0')

@@ -4,7 +4,7 @@ import { kvKeys } from '@recsys/shared'
 import { baseSpec, createKey, envWith, newTenant, publish, seedUser } from './fixtures'
 import { recommend } from './request'
 
-/** ARCHITECTURE §5, the fail-open / fail-closed matrix, for the rows that apply before the scorer exists. */
+/** docs/architecture.md#fail-open-fail-closed: the matrix, for the rows that apply before the scorer exists. */
 const ids = (json: any): string[] => json.items.map((i: { item_id: string }) => i.item_id)
 const popular = baseSpec('x').popular[0]!.slate.items.map((e) => e.item_id)
 const home = { surface: 'home_feed', subject: { user_id: 'u1' }, limit: 10 }

@@ -7,7 +7,8 @@ import { fx, lane, laneStats, scorerSpec, seedRecent } from './scorer-fixture'
 /**
  * Tier `ranked` against the real scorer process (gpu-scorer/src/main.ts over a fixture store, started by the global
  * setup) behind the fault proxy: each test uses its own proxy lane (its own fault, request count and breaker).
- * ARCHITECTURE §5: a scorer that is slow, down or returns garbage fails open to the next tier, degraded.
+ * docs/architecture.md#fail-open-fail-closed: a scorer that is slow, down or returns garbage fails open to the next
+ * tier, degraded.
  */
 const tenant = fx.tenant
 const suppressed = () => Object.keys(fx.catalog).slice(100, 103)
@@ -21,7 +22,7 @@ const home = (user: string, extra: Record<string, unknown> = {}) => ({
 const tombstoned = 'item-104'
 const engaged: string[] = []
 
-/** The spine's invariants on a served slate (ARCHITECTURE §5, step 5), whatever tier served it. */
+/** The spine's invariants on a served slate (docs/architecture.md#final-eligibility), whatever tier served it. */
 function expectInvariants(json: any, opts: { suppressed?: string[] } = {}) {
   const ids: string[] = json.items.map((i: { item_id: string }) => i.item_id)
   expect(ids.length).toBeGreaterThan(0)

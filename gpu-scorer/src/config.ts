@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-/** The scorer's environment (ARCHITECTURE §9: port 8789), parsed at the boundary. */
+/** The scorer's environment (port 8789: docs/architecture.md#ports), parsed at the boundary. */
 export const ScorerEnv = z.object({
   SCORER_HOST: z.string().min(1).default('127.0.0.1'),
   SCORER_PORT: z.coerce.number().int().min(0).max(65535).default(8789),

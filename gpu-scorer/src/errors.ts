@@ -23,7 +23,7 @@ export class ScorerError extends Error {
   }
 }
 
-/** Writes the error envelope (ARCHITECTURE §8). */
+/** Writes the error envelope (docs/architecture.md#error-envelope). */
 export function errorResponse(
   c: Context<AppEnv>,
   code: ErrorCode,

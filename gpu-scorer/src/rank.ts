@@ -41,7 +41,7 @@ export interface RankContext {
 }
 
 /**
- * The scorer's funnel, in order (ARCHITECTURE §6). Everything reads the one release the request acquired.
+ * The scorer's funnel, in order (docs/scorer.md#funnel). Everything reads the one release the request acquired.
  *   1. retrieval   sources in parallel, each up to its quota, merged with provenance
  *   2. prefilter   shared eligibility: set lookups that need no features, so nothing ineligible costs model time
  *   3. deadline    the batcher's estimate decides: all candidates, a shrunk set, or shed (503)

@@ -26,7 +26,8 @@ const CLIENT_CODES: Record<number, ErrorCode> = {
 const clientCode = (status: number): ErrorCode => CLIENT_CODES[status] ?? 'BAD_REQUEST'
 
 /**
- * The operator API (ARCHITECTURE §7): Hono with @hono/zod-openapi, so every route's schema is its documentation.
+ * The operator API (docs/control-plane.md#operator-api): Hono with @hono/zod-openapi, so every route's schema is its
+ * documentation.
  * `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer token.
  */
 export function createOperatorApp(services: ControlPlaneServices) {

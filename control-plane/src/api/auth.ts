@@ -19,8 +19,8 @@ export type Capability =
   | 'operator.write'
 
 /**
- * Who may do what (ARCHITECTURE §7). Viewers read; operators manage catalog, artifacts and releases; SREs flip
- * kill switches, take items down and roll back; admins do everything, including tenants, keys and operators.
+ * Who may do what (docs/control-plane.md#roles). Viewers read; operators manage catalog, artifacts and releases; SREs
+ * flip kill switches, take items down and roll back; admins do everything, including tenants, keys and operators.
  */
 export const ROLE_CAPABILITIES: Record<Actor['role'], readonly Capability[]> = {
   viewer: ['read'],

@@ -4,7 +4,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
 import type { ApiEnv } from './context'
 
-/** The error envelope of ARCHITECTURE §8, with optional details (gate failures, offending values). */
+/**
+ * The error envelope (docs/architecture.md#error-envelope), with optional details (gate failures, offending values).
+ */
 export const ApiError = z
   .object({
     error: z.object({

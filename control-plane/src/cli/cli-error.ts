@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 
-/** The error envelope of ARCHITECTURE §8, as the CLI prints it with `--json`. */
+/** The error envelope (docs/architecture.md#error-envelope), as the CLI prints it with `--json`. */
 export interface Envelope {
   error: { code: string; message: string; request_id: string; details?: unknown }
 }

@@ -26,7 +26,7 @@ const pushed = (c: Change) =>
     ? 'edges and scorers see it within 2 s'
     : `NOT pushed to Upstash yet (${c.redis_error ?? 'unknown error'}): run \`recsys kill-switch sync\``
 
-/** `recsys kill-switch engage|release|list|sync` (names in ARCHITECTURE §8). */
+/** `recsys kill-switch engage|release|list|sync` (names in docs/architecture.md#kill-switches). */
 export function killSwitchCommands(program: Command) {
   const ks = program
     .command('kill-switch')

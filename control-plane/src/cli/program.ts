@@ -16,7 +16,7 @@ import { tenantCommands } from './tenant'
 export const DEFAULT_API = 'http://127.0.0.1:8788'
 
 /**
- * The `recsys` program (ARCHITECTURE §7/§8). Global options are read anywhere on the line, so
+ * The `recsys` program (docs/control-plane.md#recsys-cli). Global options are read anywhere on the line, so
  * `recsys tenant list --json` and `recsys --json tenant list` are the same.
  * @note Settings are set before the groups are added: commander copies them into each subcommand it creates.
  */

@@ -43,7 +43,7 @@ export function chooseDriver(url: string | undefined, asked?: string): DbDriver 
     : 'pg'
 }
 
-/** One client factory for every environment (ARCHITECTURE §3). */
+/** One client factory for every environment (docs/control-plane.md#database). */
 export async function createDb(opts: DbOptions = {}): Promise<DbHandle> {
   const url = opts.url ?? process.env.DATABASE_URL
   const driver = chooseDriver(url, opts.driver ?? process.env.DATABASE_DRIVER)

@@ -1,6 +1,8 @@
 import { err, Id, ok, TIERS, type Result } from '@recsys/shared'
 
-/** Switches named by a fixed word (ARCHITECTURE §8); `source.<id>` and `surface.<id>` are families. */
+/**
+ * Switches named by a fixed word (docs/architecture.md#kill-switches); `source.<id>` and `surface.<id>` are families.
+ */
 export const EDGE_SWITCHES = [
   'edge.scorer',
   'edge.edge_model',

@@ -123,7 +123,7 @@ describe('kill switch service (PGlite + Upstash gateway over real Redis)', () =>
     expect(effectiveSwitches(await ourSwitches(), ten).forceTier).toBe('emergency')
   })
 
-  it('switches without a value are stored without one and mean what §8 says', async () => {
+  it('switches without a value are stored without one and mean what docs/architecture.md#kill-switches says', async () => {
     const ten = await tenant()
     for (const base of [
       'edge.scorer',

@@ -18,7 +18,7 @@ export interface KillSwitchDeps {
 /** One row of `kill_switches`. */
 export type KillSwitchRow = typeof killSwitches.$inferSelect
 
-/** An expected failure, with the code of the error envelope it maps to (ARCHITECTURE §8). */
+/** An expected failure, with the code of the error envelope it maps to (docs/architecture.md#error-envelope). */
 export interface KillSwitchError {
   code: Extract<ErrorCode, 'BAD_REQUEST' | 'NOT_FOUND' | 'UNAVAILABLE'>
   message: string

@@ -16,7 +16,10 @@ export const SLATE_MODELS = ['als', 'item2item'] as const
 /** The held-out split of every evaluation: per-user leave-last-5 (ml-latest-small: all 610 users are scored). */
 export const EVAL_SPLIT = { n: 5, description: 'leave-last-5' } as const
 
-/** ALS settings of the evaluation: the pipeline's own (the README's ml-latest-small figures use the same). */
+/**
+ * ALS settings of the evaluation: the pipeline's own (the ml-latest-small figures of
+ * docs/pipeline.md#determinism-and-figures use the same).
+ */
 export const EVAL_OPTIONS: EvalOptions = { als: { ...ALS_PARAMS, seed: 42 } }
 
 /** Stamped into the report's lineage: bump when the evaluation's method changes. */

@@ -14,8 +14,9 @@ export interface ScorerFileSource {
 }
 
 /**
- * The write side of the scorer artifact store (ARCHITECTURE §3): blobs by content, one manifest per release, and a
- * `current.json` pointer per tenant that the scorer follows. Local adapter: a directory (`.data/scorer`).
+ * The write side of the scorer artifact store (docs/architecture.md#stores): blobs by content, one manifest per
+ * release, and a `current.json` pointer per tenant that the scorer follows. Local adapter: a directory
+ * (`.data/scorer`).
  * @note Same protocol as the edge store: content-addressed blobs, then the release manifest, then the pointer.
  */
 export interface ScorerStoreWriter {

@@ -1,4 +1,7 @@
-/** A failed validation gate: which artifact, which check, and the values that broke it (ARCHITECTURE §4). */
+/**
+ * A failed validation gate: which artifact, which check, and the values that broke it
+ * (docs/control-plane.md#registry-and-gates).
+ */
 export interface GateFailure {
   /** `<kind>/<name>@<sha256 prefix>`, or `release` for checks across artifacts. */
   artifact: string

@@ -27,7 +27,7 @@ export type ServiceError = {
   message: string
 }
 
-/** The surfaces every new tenant starts with (ARCHITECTURE §8). */
+/** The surfaces every new tenant starts with (docs/architecture.md#surfaces). */
 export const DEFAULT_SURFACES = [
   { id: 'home_feed', kind: 'personalized' as const },
   { id: 'related_items', kind: 'item_anchored' as const },

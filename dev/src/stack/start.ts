@@ -1,8 +1,8 @@
 /**
- * `npm start`: the whole local stack with embedded defaults (ARCHITECTURE §9). Redis (the running one, else
- * redis-server from PATH) behind the Upstash-compatible gateway; the edge Worker on wrangler's local dev engine
- * with its state in .data/wrangler; the control plane on PGlite in .data/pglite. On first start it creates tenant
- * `demo`, runs the pipeline on the built-in synthetic dataset and publishes, all through the operator API.
+ * `npm start`: the whole local stack with embedded defaults (docs/architecture.md#local-stack). Redis (the running
+ * one, else redis-server from PATH) behind the Upstash-compatible gateway; the edge Worker on wrangler's local dev
+ * engine with its state in .data/wrangler; the control plane on PGlite in .data/pglite. On first start it creates
+ * tenant `demo`, runs the pipeline on the built-in synthetic dataset and publishes, all through the operator API.
  * The regional scorer (gpu-scorer) follows the scorer artifact store in .data/scorer and serves tier `ranked`.
  * Ctrl-C stops every process it started.
  */

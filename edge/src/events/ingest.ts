@@ -37,9 +37,9 @@ export interface IngestInput {
 }
 
 /**
- * `POST /v1/events` (API.md): each event is validated and its tracking token verified on its own; the valid ones
- * are claimed by `event_id`, and the new ones go to the log queue, then to real-time user state. Answers only once
- * both hold them.
+ * `POST /v1/events` (docs/api.md#post-v1events): each event is validated and its tracking token verified on its own;
+ * the valid ones are claimed by `event_id`, and the new ones go to the log queue, then to real-time user state.
+ * Answers only once both hold them.
  * @note No loss on failure: a claim stays pending until state is written, and a pending claim does not make a
  * retried call a duplicate. A retry may therefore queue an event twice; the consumer keeps one (queue/consumer.ts).
  */

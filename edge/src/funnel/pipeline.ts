@@ -23,9 +23,9 @@ import { rankedTier } from './tiers/ranked'
 import { segmentTier } from './tiers/segment'
 
 /**
- * The fallback ladder, in order (ARCHITECTURE §5). A tier is one entry here. The scorer-facing tiers come first:
- * `ranked` (regional scorer, behind a circuit breaker) and `edge_rescored` (the cached slate re-scored by the edge
- * model); every tier below them needs nothing but the edge store.
+ * The fallback ladder, in order (docs/architecture.md#tier-ladder). A tier is one entry here. The scorer-facing tiers
+ * come first: `ranked` (regional scorer, behind a circuit breaker) and `edge_rescored` (the cached slate re-scored by
+ * the edge model); every tier below them needs nothing but the edge store.
  */
 export const LADDER: readonly TierSource[] = [
   rankedTier,

@@ -34,7 +34,7 @@ export function edgeCountry(req: Request): string | undefined {
 
 const NO_RULES: RuleBundle = { version: 'none', eligibility: { exclude_seen: true }, rerank: {} }
 
-/** Serves one recommendation request (ARCHITECTURE §5, steps 1–7). */
+/** Serves one recommendation request (docs/architecture.md#request-path). */
 export async function recommend(
   c: Context<AppEnv>,
   req: RecommendationRequest,

@@ -5,7 +5,10 @@ import { ingestEvents } from '../events/ingest'
 import { requirePermission } from '../middleware/permission'
 import { parseJson } from './parse'
 
-/** `POST /v1/events`: up to 500 events; `202` with what was accepted, duplicated and rejected (API.md). */
+/**
+ * `POST /v1/events`: up to 500 events; `202` with what was accepted, duplicated and rejected
+ * (docs/api.md#post-v1events).
+ */
 export const events = new Hono<AppEnv>().post('/', requirePermission('events'), async (c) => {
   const body = await parseJson(c, EventsRequest)
   const result = await ingestEvents(

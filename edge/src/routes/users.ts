@@ -7,8 +7,8 @@ import { requirePermission } from '../middleware/permission'
 import { parseJson, parseValue } from './parse'
 
 /**
- * `PUT /v1/users/{user_id}/consent` and `DELETE /v1/users/{user_id}` (API.md). Both answer once the change holds:
- * a failure is a 503 that is safe to retry (both are idempotent).
+ * `PUT /v1/users/{user_id}/consent` and `DELETE /v1/users/{user_id}` (docs/api.md). Both answer once the change
+ * holds: a failure is a 503 that is safe to retry (both are idempotent).
  */
 export const users = new Hono<AppEnv>()
   .use(requirePermission('events'))

@@ -1,5 +1,5 @@
 /**
- * Micro-batching across concurrent requests (ARCHITECTURE §6): rows from many requests are packed into one
+ * Micro-batching across concurrent requests (docs/scorer.md#funnel): rows from many requests are packed into one
  * inference call of at most `maxBatch` rows, flushed when full or `maxWaitMs` after the first waiting row.
  * One batch runs at a time (the model session is the bottleneck); a request larger than `maxBatch` spans batches.
  * The batcher keeps an estimate of its throughput so callers can tell, before queueing, whether a request would

@@ -1,6 +1,6 @@
 import { redisKeys, type KillSwitchMap } from '@recsys/shared'
 
-/** Reads the engaged kill switches; the scorer honours `source.<id>` (ARCHITECTURE §8). */
+/** Reads the engaged kill switches; the scorer honours `source.<id>` (docs/architecture.md#kill-switches). */
 export type KillSwitchReader = () => Promise<KillSwitchMap>
 
 export const noKillSwitches: KillSwitchReader = async () => ({})

@@ -22,7 +22,7 @@ function deadlineOf(header: string | undefined, fallback: number): number {
   return ms
 }
 
-/** `POST /v1/rank` (ARCHITECTURE §6). */
+/** `POST /v1/rank` (docs/scorer.md#post-v1rank). */
 export const rankRoutes = (deps: RankRouteDeps) =>
   new Hono().post('/v1/rank', async (c) => {
     const startedAt = performance.now()

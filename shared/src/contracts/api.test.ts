@@ -25,7 +25,7 @@ describe('RecommendationRequest', () => {
     expect(LIMIT_MAX).toBe(100)
   })
 
-  it('accepts the full example of API.md', () => {
+  it('accepts the full example of docs/api.md', () => {
     const r = RecommendationRequest.parse({
       request_id: 'req-1',
       surface: 'related_items',

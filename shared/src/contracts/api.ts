@@ -3,7 +3,7 @@ import { CountryCode, Id, PrivacyMode, Tier } from './common'
 
 export const LIMIT_DEFAULT = 20
 export const LIMIT_MAX = 100
-/** Largest accepted request body, in bytes (API.md). */
+/** Largest accepted request body, in bytes (docs/api.md#conventions). */
 export const BODY_LIMIT_BYTES = 64 * 1024
 
 export const Subject = z.union([

@@ -3,10 +3,10 @@ import { CatalogFlags, Denylist, RuleBundles, Slate, SlateEntry } from './artifa
 import { Id, PrivacyMode } from './common'
 
 /**
- * The files operators register as artifacts (ARCHITECTURE §4), one format per kind. The control plane checks them
- * against these schemas (the first gate), then assembles a release from them.
- * JSON kinds are one UTF-8 JSON document; `slates` is NDJSON (one {@link SlateLine} per line) so a file of a
- * million slates streams; `model`, `edge_model` and `index` are binary, described by their metadata.
+ * The files operators register as artifacts (docs/architecture.md#artifacts-and-releases), one format per kind. The
+ * control plane checks them against these schemas (the first gate), then assembles a release from them. JSON kinds
+ * are one UTF-8 JSON document; `slates` is NDJSON (one {@link SlateLine} per line) so a file of a million slates
+ * streams; `model`, `edge_model` and `index` are binary, described by their metadata.
  */
 export const ARTIFACT_KINDS = [
   'catalog',

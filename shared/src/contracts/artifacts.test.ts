@@ -19,7 +19,7 @@ describe('CatalogFlags', () => {
 })
 
 describe('TenantConfig', () => {
-  it('treats unknown consent as non-personalized unless the tenant says otherwise (ARCHITECTURE §5)', () => {
+  it('treats unknown consent as non-personalized unless the tenant says otherwise (docs/architecture.md#privacy-modes)', () => {
     const surfaces = [{ id: 'home_feed', kind: 'personalized' }]
     expect(TenantConfig.parse({ tenant: 'acme', surfaces }).consent_default).toBe(
       'non_personalized',

@@ -29,7 +29,10 @@ export const TenantConfig = z
   .object({
     tenant: Id,
     surfaces: z.array(SurfaceConfig).min(1),
-    /** Privacy mode for users with no stored consent. ARCHITECTURE §5: unknown consent is non-personalized. */
+    /**
+     * Privacy mode for users with no stored consent. docs/architecture.md#privacy-modes: unknown consent is
+     * non-personalized.
+     */
     consent_default: PrivacyMode.default('non_personalized'),
   })
   .meta({ id: 'TenantConfig' })

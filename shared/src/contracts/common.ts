@@ -13,7 +13,7 @@ export const CountryCode = z
   .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
   .transform((s) => s.toUpperCase())
 
-/** The tiers of the fallback ladder, in order (ARCHITECTURE §5). Stable names. */
+/** The tiers of the fallback ladder, in order (docs/architecture.md#tier-ladder). Stable names. */
 export const TIERS = [
   'ranked',
   'edge_rescored',

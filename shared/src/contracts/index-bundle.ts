@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { Id } from './common'
 
 /**
- * The bytes of an `index` artifact (ARCHITECTURE §4: HNSW + embeddings), one self-describing file:
+ * The bytes of an `index` artifact (docs/architecture.md#artifacts-and-releases: HNSW + embeddings), one
+ * self-describing file:
  *
  *     "RSINDEX1"            8 bytes, magic and format version
  *     header length H       uint32, little-endian

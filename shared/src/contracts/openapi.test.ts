@@ -38,7 +38,7 @@ describe('openApiDocument', () => {
     expect(openApiDocument().servers).toEqual([])
   })
 
-  it('has exactly the routes of API.md', () => {
+  it('has exactly the routes of docs/api.md', () => {
     const routes = Object.entries(paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
     )
@@ -77,7 +77,7 @@ describe('openApiDocument', () => {
     }
   })
 
-  it('answers with the statuses of API.md, errors in the error envelope', () => {
+  it('answers with the statuses of docs/api.md, errors in the error envelope', () => {
     const statuses = (p: string, m: string) => Object.keys(op(p, m).responses as Obj).sort()
     // 403: the key lacks the route's permission (`recommend` or `events`).
     const rec = ['200', '400', '401', '403', '404', '503']

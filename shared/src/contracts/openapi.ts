@@ -21,7 +21,7 @@ const errors = (...codes: number[]) =>
   )
 const bearer = [{ bearer: [] }]
 
-/** The public edge API as an OpenAPI 3.1 document, generated from the zod contracts (API.md). */
+/** The public edge API as an OpenAPI 3.1 document, generated from the zod contracts (docs/api.md). */
 export function openApiDocument(serverUrl?: string) {
   return hoistDefs({
     openapi: '3.1.0',

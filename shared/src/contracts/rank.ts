@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Id } from './common'
 
 /**
- * The scorer's API (ARCHITECTURE §6): `POST /v1/rank`, called by the edge with a service token
+ * The scorer's API (docs/scorer.md#post-v1rank): `POST /v1/rank`, called by the edge with a service token
  * (`authorization: Bearer <SCORER_TOKEN>`) and the time it may take (`x-deadline-ms`).
  */
 

@@ -4,7 +4,7 @@ import { SurfaceConfig } from './artifacts'
 import { Id } from './common'
 
 /**
- * The scorer artifact store (ARCHITECTURE §3), as the control plane writes it and the scorer reads it:
+ * The scorer artifact store (docs/architecture.md#stores), as the control plane writes it and the scorer reads it:
  *
  *     <root>/<tenant>/blobs/<sha256>           artifact bytes, by content
  *     <root>/<tenant>/releases/<release>.json  a {@link ScorerReleaseManifest}

@@ -3,8 +3,8 @@ import type { ModelMetadata } from '../contracts/artifact-files'
 /**
  * Raw model outputs → scores, as the model's metadata says — one implementation for the scorer's ranker and the
  * edge model. A raw output that is NaN or outside `score_range` (which bounds raw outputs, as the model gate checks
- * them) scores as the floor: the lowest score the calibration can give inside the range (ARCHITECTURE §5: "that
- * item scores as the floor"). The rest are calibrated.
+ * them) scores as the floor: the lowest score the calibration can give inside the range
+ * (docs/architecture.md#fail-open-fail-closed: "that item scores as the floor"). The rest are calibrated.
  * `sigmoid`: 1 / (1 + e^−(a·x + b)); `platt` (Platt's sign convention): 1 / (1 + e^(a·x + b)); `none`: x.
  */
 export function calibrate(

@@ -2,8 +2,8 @@ import type { RankSource } from '../contracts/rank'
 
 /**
  * The ranker's features, in input column order. The scorer assembles them at request time and the batch pipeline
- * assembles them for training with this same code (ARCHITECTURE §6: parity by construction). A model's
- * `feature_schema.features` must equal this list; changing it means a new model.
+ * assembles them for training with this same code (docs/pipeline.md#models-and-artifacts: parity by construction).
+ * A model's `feature_schema.features` must equal this list; changing it means a new model.
  */
 export const RANKER_FEATURES = [
   /** dot(user, item) over the index's embeddings; 0 without a user vector. */

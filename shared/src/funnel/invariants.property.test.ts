@@ -1,7 +1,7 @@
 /**
  * Property tests of the whole funnel as the edge composes it: the ladder with final eligibility, then rerank.
- * Eligibility is recomputed here with a plain reference predicate written from ARCHITECTURE §5 and the filter docs,
- * never by calling the filters, so that a bug in a filter cannot hide itself.
+ * Eligibility is recomputed here with a plain reference predicate written from docs/architecture.md#final-eligibility
+ * and the filter docs, never by calling the filters, so that a bug in a filter cannot hide itself.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -24,7 +24,7 @@ const ALL_IDS = [...CATALOG_IDS, ...GHOST_IDS]
 const CATEGORIES = ['news', 'sport', 'kids', 'music']
 const COUNTRIES = ['US', 'DE', 'FR', 'JP']
 
-/** Under a request mode, the candidate `needs` values that may be served (ARCHITECTURE §5, privacy modes). */
+/** Under a request mode, the candidate `needs` values that may be served (docs/architecture.md#privacy-modes). */
 const SERVABLE_UNDER: Record<PrivacyMode, PrivacyMode[]> = {
   personalized: ['personalized', 'contextual_only', 'non_personalized'],
   contextual_only: ['contextual_only', 'non_personalized'],

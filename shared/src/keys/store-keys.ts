@@ -54,7 +54,7 @@ export const r2Keys = {
 /** Default slate family when no experiment overrides it. */
 export const BASE_VARIANT = 'base'
 
-/** Redis keys of real-time state. TTLs are set by the writers (events issue) and documented in the README. */
+/** Redis keys of real-time state. TTLs are set by the writers: docs/events.md#user-state-in-redis. */
 export const redisKeys = {
   /** Hash of kill switches: field = name (global) or `tenant:<id>:<name>`, value = JSON {value, reason, at}. */
   killSwitches: () => 'recsys:kill_switches',

@@ -5,7 +5,7 @@ export type KillSwitchMap = Readonly<
   Record<string, { value?: string; reason?: string; at?: string }>
 >
 
-/** What the engaged switches mean for one tenant (ARCHITECTURE §8). */
+/** What the engaged switches mean for one tenant (docs/architecture.md#kill-switches). */
 export interface EffectiveSwitches {
   scorer: boolean
   edgeModel: boolean

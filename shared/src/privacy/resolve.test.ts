@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { PRIVACY_MODES, type PrivacyMode } from '../contracts/common'
 import { resolvePrivacy } from './resolve'
 
-/** Restrictiveness, from ARCHITECTURE §5: personalized < contextual_only < non_personalized. */
+/** Restrictiveness, from docs/architecture.md#privacy-modes: personalized < contextual_only < non_personalized. */
 const RANK: Record<PrivacyMode, number> = {
   personalized: 0,
   contextual_only: 1,

@@ -59,7 +59,8 @@ describe('rerank: relevance floor', () => {
   })
 
   it('never empties the slate: when every candidate is below the floor, the floor is not applied', () => {
-    // API.md: `items` is never empty while the tenant has any eligible item. Every pool item is eligible.
+    // docs/api.md#post-v1recommendations: `items` is never empty while the tenant has any eligible item. Every pool
+    // item is eligible.
     const r = rerank([cand('a', 0.1), cand('b', 0.2)], ctx({}, { relevance_floor: 0.5 }, 10))
     expect(ids(r)).toEqual(['a', 'b'])
     expect(r.removed).toEqual([])

@@ -23,10 +23,10 @@ const DAY_MS = 86_400_000
  * relevance floor → freshness (re-sort within a tier: scores of different tiers do not compare) → category cap in
  * the top N → sponsored slots and cap → exploration slots from safe items → de-duplication → cut.
  * @note Never adds an item that was not in the pool, so eligibility holds after rerank.
- * @note Rules fail open rather than empty the slate (API.md: `items` is never empty while the tenant has any
- * eligible item): when nothing would be left, the pool is reranked without the relevance floor, then with the
- * sponsored slots moved to the first positions (a pool of sponsored items whose slots all lie beyond `limit`).
- * Only `sponsored.max: 0` (no sponsored item on this surface) can still leave the slate empty.
+ * @note Rules fail open rather than empty the slate (docs/api.md#post-v1recommendations: `items` is never empty while
+ * the tenant has any eligible item): when nothing would be left, the pool is reranked without the relevance floor,
+ * then with the sponsored slots moved to the first positions (a pool of sponsored items whose slots all lie beyond
+ * `limit`). Only `sponsored.max: 0` (no sponsored item on this surface) can still leave the slate empty.
  */
 export function rerank<C extends Candidate>(pool: readonly C[], ctx: RerankContext): Reranked<C> {
   let r = rerankWith(pool, ctx)

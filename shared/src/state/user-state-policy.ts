@@ -1,6 +1,6 @@
 /**
- * Bounds and lifetimes of real-time user state in Redis (README "User state"). Writers (the edge's events path) set
- * the TTLs; readers (the recommendation path) never look further back than the windows here.
+ * Bounds and lifetimes of real-time user state in Redis (docs/events.md#user-state-in-redis). Writers (the edge's
+ * events path) set the TTLs; readers (the recommendation path) never look further back than the windows here.
  * @note A TTL is refreshed on every write of its key, so state lives that long after the user's last event of
  * that kind.
  */

@@ -103,7 +103,7 @@ const JSON_BODY = 0x7b
  * Mints `base64url(body).base64url(signature)`, signed with the tenant's key over the base64url text of the body.
  * The body is the compact encoding of the claims (`./compact.ts`, with a 16-byte signature: about 100 characters
  * for typical ids) or, for claims it cannot carry exactly (a lone surrogate in an id), the claims as JSON with the
- * whole 32-byte signature. Tokens are opaque to clients (API.md); both forms verify.
+ * whole 32-byte signature. Tokens are opaque to clients (docs/edge.md#tracking-tokens); both forms verify.
  */
 export async function mintTrackingToken(secret: string, claims: TrackingClaims): Promise<string> {
   return (await mintTrackingTokens(secret, [claims]))[0]!

@@ -17,7 +17,7 @@ const SwitchParam = z.object({
   name: z.string().describe('e.g. edge.personalization, or tenant:<id>:surface.home_feed'),
 })
 
-/** Kill switches and item tombstones: the SRE's levers (ARCHITECTURE §8). */
+/** Kill switches and item tombstones: the SRE's levers (docs/control-plane.md#kill-switches-and-tombstones). */
 export const safetyRoutes = new OpenAPIHono<ApiEnv>()
   .openapi(
     createRoute({

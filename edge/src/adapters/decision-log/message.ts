@@ -9,7 +9,7 @@ import type {
 } from '@recsys/shared'
 import type { FlooredScores } from '../../funnel/tiers/context'
 
-/** A decision record: what one recommendation request served and why (ARCHITECTURE §5, step 7). */
+/** A decision record: what one recommendation request served and why (docs/edge.md#decision-log). */
 export interface DecisionRecord {
   kind: 'decision'
   tenant: string

@@ -16,7 +16,8 @@ export interface ReleaseBundle {
   rules: RuleBundlesT
 }
 
-// Last release this isolate served per tenant: stands in when the store is unreadable (ARCHITECTURE §5).
+// Last release this isolate served per tenant: stands in when the store is unreadable
+// (docs/architecture.md#fail-open-fail-closed).
 const lastGood = new Map<string, ReleaseBundle>()
 const bundles = new Map<string, ReleaseBundle>()
 

@@ -47,7 +47,10 @@ export interface TierContext {
   floored: FlooredScores
 }
 
-/** Scores replaced by the floor (ARCHITECTURE §5: NaN or out of range; the NaN rate is a metric). */
+/**
+ * Scores replaced by the floor (docs/architecture.md#fail-open-fail-closed: NaN or out of range; the NaN rate is a
+ * metric).
+ */
 export interface FlooredScores {
   /** Items the regional scorer floored (its `floored` count). */
   scorer?: number
