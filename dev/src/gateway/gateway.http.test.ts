@@ -235,13 +235,13 @@ describe('limits and refusals', () => {
   })
 
   it('refuses blocking and connection-state commands without stalling', async () => {
-    const started = Date.now()
+    // A 400 saying "not supported" means the gateway refused the command itself: sent to Redis, BLPOP … 0 would
+    // block until the command timeout (a 504). No wall-clock bound needed.
     for (const command of [['BLPOP', 'k', '0'], ['SUBSCRIBE', 'c'], ['SELECT', '1'], ['MULTI']]) {
       const { status, json } = await postJson(t, '/', command)
       expect(status).toBe(400)
       expect(json).toEqual({ error: expect.stringContaining('not supported') as unknown })
     }
-    expect(Date.now() - started).toBeLessThan(1000)
     const xread = ['XREAD', 'BLOCK', '0', 'STREAMS', t.key('stream'), '$']
     expect((await postJson(t, '/', xread)).status).toBe(400)
   })
