@@ -28,6 +28,9 @@ export async function startEdgeStack() {
       UPSTASH_REDIS_REST_TOKEN: 'e2e-token',
       TRACKING_SECRET: 'e2e-tracking-secret-0123456789',
       EDGE_ADMIN_TOKEN: adminToken,
+      // Generous, as in the edge's own tests: the tests share two cores, and wrangler.toml's 40 ms would degrade
+      // requests (no user state) whenever the machine is loaded. The tight budget is tested in edge/test.
+      USER_STATE_TIMEOUT_MS: '2000',
     },
   })
   const edge = new LocalEdgeStoreWriter({ url: worker.url, token: adminToken })
