@@ -87,8 +87,11 @@ export async function openOperatorApi(databaseUrl: string, run: string) {
   }
 }
 
-/** Polls until `done` holds; returns the milliseconds it took. */
-export async function until(done: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
+/**
+ * Polls until `done` holds; returns the milliseconds it took (for information: the limit is a hang guard, generous
+ * because the tests share two cores, and how soon an effect must show is tested with injected clocks).
+ */
+export async function until(done: () => Promise<boolean>, limitMs = 30_000): Promise<number> {
   const t0 = performance.now()
   while (performance.now() - t0 < limitMs) {
     if (await done()) return performance.now() - t0

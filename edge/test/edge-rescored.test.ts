@@ -15,6 +15,7 @@ import {
   seedUser,
 } from './fixtures'
 import { waitForLog } from './log-reader'
+import { until } from './poll'
 import { recommend } from './request'
 import { edgeModelBytes, fx, lane, laneStats, seedRecent } from './scorer-fixture'
 
@@ -172,13 +173,12 @@ describe('tier edge_rescored', () => {
     const name = `tenant:${tenant}:edge.edge_model`
     engaged.push(name)
     await engage(name)
-    const t0 = Date.now()
     let json: any
-    do {
+    // Polled: the switch shows once the isolate's switch cache expires.
+    await until(async () => {
       json = (await recommend(debugKey, home(['i4'], { debug: true }))).json
-      if (json.metadata.tier === 'cached_user') break
-      await new Promise((r) => setTimeout(r, 50))
-    } while (Date.now() - t0 < 3000)
+      return json.metadata.tier === 'cached_user'
+    })
     expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: false })
     expect(json.debug.tiers_tried[1]).toMatchObject({
       tier: 'edge_rescored',

@@ -66,8 +66,8 @@ describe('POST /v1/events: effects on the very next request', () => {
     )
   })
 
-  it('a view shows up as session context within 1 s (at once: state is written before the 202)', async () => {
-    const t0 = Date.now()
+  it('a view shows up as session context on the very next request (state is written before the 202)', async () => {
+    // No polling and no clock: the request right after the 202 must see it, which is stronger than "within 1 s".
     const r = await postEvents(key, [
       { event_id: eid(), type: 'view', user_id: 'u2', item_id: 'i7', event_time: now() },
       {
@@ -87,7 +87,6 @@ describe('POST /v1/events: effects on the very next request', () => {
       context: { session_item_ids: ['i3'] },
       debug: true,
     })
-    expect(Date.now() - t0).toBeLessThan(1000)
     // The request's own session items first, then recent items, newest first.
     expect(next.json.debug.session_items.slice(0, 3)).toEqual(['i3', 'i9', 'i7'])
   })
@@ -236,11 +235,11 @@ describe('POST /v1/events: the log', () => {
     }))
     events.push({ ...events[0]!, event_id: eid(), type: 'click' })
     // Through the Worker's entry (SELF): Miniflare's queue and the Worker's own consumer.
-    const post = () =>
+    const post = (batch: unknown[] = events) =>
       SELF.fetch('https://edge.test/v1/events', {
         method: 'POST',
         headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events }),
+        body: JSON.stringify({ events: batch }),
       })
     const res = await post()
     expect(res.status).toBe(202)
@@ -248,8 +247,13 @@ describe('POST /v1/events: the log', () => {
     expect(await (await post()).json()).toEqual({ accepted: 0, duplicates: 4, rejected: [] })
 
     const recs = await waitForLog(`${t}/`, (rs) => rs.filter((r) => r.kind === 'event').length >= 4)
-    await new Promise((r) => setTimeout(r, 3000)) // nothing more arrives
-    const logged = (await waitForLog(`${t}/`, () => true)).filter((r) => r.kind === 'event')
+    // Nothing more arrives: an event accepted after the duplicate call travels the same queue behind anything that
+    // call queued, so once it is logged the rest was delivered too (no fixed wait for the consumer).
+    const last = { ...events[0]!, event_id: eid(), type: 'view', tracking_token: undefined }
+    expect(await (await post([last])).json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] })
+    const logged = (
+      await waitForLog(`${t}/`, (rs) => rs.some((r) => r.event_id === last.event_id))
+    ).filter((r) => r.kind === 'event' && r.event_id !== last.event_id)
     expect(logged).toHaveLength(4)
     expect(recs.filter((r) => r.kind === 'event')).toHaveLength(4)
     expect(new Set(logged.map((r) => r.event_id))).toEqual(new Set(events.map((e) => e.event_id)))

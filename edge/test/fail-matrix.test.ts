@@ -41,14 +41,14 @@ describe('fail matrix', () => {
   })
 
   it('user state hangs: the tight timeout gives up and serves non-personalized, degraded', async () => {
+    // The store accepts and never answers: that the request is answered at all shows the timeout cut the read off
+    // (that it is the configured timer: src/adapters/request-state/upstash.test.ts; no wall-clock bound here).
     const hang = envWith({
       UPSTASH_REDIS_REST_URL: inject('blackholeUrl'),
       USER_STATE_TIMEOUT_MS: '60',
     })
-    const t0 = Date.now()
     const { status, json } = await recommend(key, home, hang)
     expect(status).toBe(200)
-    expect(Date.now() - t0).toBeLessThan(1500)
     expect(json.metadata).toMatchObject({
       tier: 'global_popular',
       privacy_mode: 'non_personalized',

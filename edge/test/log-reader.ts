@@ -16,18 +16,23 @@ export async function readLog(prefix: string): Promise<Array<{ key: string; rec:
   return out
 }
 
-/** Polls the log until `done` holds for what is under `prefix` (the queue consumer runs in batches). */
+/**
+ * Polls the log until `done` holds for what is under `prefix` (the queue consumer runs in batches); throws after
+ * `timeoutMs`, a hang guard that is generous because the tests share two cores with other work.
+ */
 export async function waitForLog(
   prefix: string,
   done: (recs: any[]) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 20_000,
 ): Promise<any[]> {
   const until = Date.now() + timeoutMs
-  let recs: any[] = []
-  while (Date.now() < until) {
-    recs = (await readLog(prefix)).map((r) => r.rec)
+  for (;;) {
+    const recs = (await readLog(prefix)).map((r) => r.rec)
     if (done(recs)) return recs
+    if (Date.now() > until)
+      throw new Error(
+        `the log under ${prefix} did not reach the state waited for in ${timeoutMs} ms`,
+      )
     await new Promise((r) => setTimeout(r, 100))
   }
-  return recs
 }

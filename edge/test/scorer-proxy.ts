@@ -12,7 +12,7 @@ import type net from 'node:net'
  */
 export type Fault =
   | { mode: 'pass' }
-  /** Answers after `ms` (the upstream's answer). */
+  /** Answers after `ms` (the upstream's answer); gives up sooner when the client does. */
   | { mode: 'delay'; ms: number }
   /** Answers this status with an error body (and `x-scorer-scope: <scope>` when given). */
   | { mode: 'status'; status: number; scope?: string }
@@ -86,7 +86,17 @@ export async function startScorerProxy(opts: {
       return res.end('{"items": [ {"item_id": "i1", ')
     }
     if (f.mode === 'flapping' && l.requests % 2 === 0) return json(500, { error: 'flapping' })
-    if (f.mode === 'delay') await new Promise((r) => setTimeout(r, f.ms))
+    if (f.mode === 'delay') {
+      // Ends early when the client gives up, so a long delay holds nothing open after the edge's timeout.
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, f.ms)
+        res.once('close', () => {
+          clearTimeout(t)
+          r()
+        })
+      })
+      if (res.destroyed) return
+    }
     if (!opts.upstream) return json(502, { error: 'no upstream scorer' })
     let up: Response
     try {

@@ -51,7 +51,9 @@ describe('the NaN / range guard', () => {
     await writeFixtureStore(store.dir, { items: 300, modelSeed: 4, release: 'r-wide' })
     const scorer = await scorerOn(store.dir)
     cleanup.push(() => scorer.close())
-    const wide = RankResponse.parse(await (await rankCall(scorer.url, req)).json())
+    const wide = RankResponse.parse(
+      await (await rankCall(scorer.url, req, { deadlineMs: 10_000 })).json(),
+    )
     const median = wide.items[Math.floor(wide.items.length / 2)]!.score
     const fx = await writeFixtureStore(store.dir, {
       items: 300,
@@ -60,7 +62,9 @@ describe('the NaN / range guard', () => {
       scoreRange: [0, median],
     })
     await until(() => scorer.releases.current('acme')?.release === 'r-narrow')
-    const body = RankResponse.parse(await (await rankCall(scorer.url, req)).json())
+    const body = RankResponse.parse(
+      await (await rankCall(scorer.url, req, { deadlineMs: 10_000 })).json(),
+    )
     const expected = body.items.map((it) => referenceScore(fx, req, it.item_id, it.sources))
     const nOut = expected.filter((e) => e.floored).length
     expect(nOut).toBeGreaterThan(body.items.length / 4)

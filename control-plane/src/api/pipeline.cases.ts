@@ -65,7 +65,9 @@ export function pipelineCases(
       expect(body.items).toHaveLength(10)
       for (const it of body.items) expect(rated.has(it.item_id), it.item_id).toBe(false)
     },
-    180_000,
+    // A hang guard for minutes of CPU-bound training (ALS, the ranker, ONNX export): on a loaded two-core machine
+    // the run took over the 180 s this was.
+    600_000,
   )
 
   it('pipeline run on a MovieLens folder (ml-latest format) publishes; a folder of neither format is a 400', async () => {
@@ -252,5 +254,5 @@ export function pipelineCases(
       },
       after: { ndcg_at_10: forced.json.evaluation.models.ranker.ndcg_at_10 },
     })
-  })
+  }, 120_000) // a hang guard: several pipeline evals and runs of CPU-bound training, ~20 s when idle
 }

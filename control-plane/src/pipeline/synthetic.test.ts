@@ -82,9 +82,11 @@ describe('syntheticDataset', () => {
     }
   })
 
-  it('generates the demo dataset in well under a second', () => {
+  it('generates the demo dataset without running away (tens of ms when idle)', () => {
+    // Not a speed promise, which a loaded machine cannot keep: a bound ~100 times the idle time, that only a
+    // generator gone wrong (a loop that does not end, work that grows far beyond linear) reaches.
     const t0 = performance.now()
     syntheticDataset({ seed: 11, start })
-    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(performance.now() - t0).toBeLessThan(10_000)
   })
 })

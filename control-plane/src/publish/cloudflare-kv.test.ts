@@ -32,7 +32,13 @@ const violations: string[] = []
 /** Per-request overrides, consumed in order (bulk writes and reads alike). */
 let script: Array<(req: Received) => Scripted> = []
 let maxBodyBytes = 100_000_000
-let delayMs = 0
+/**
+ * Bulk writes are held until this many are in flight (0: not held), then answered after a moment in which a
+ * surplus one could still arrive and be counted: overlap is then certain, not a matter of timing. A lone one is
+ * let go after 2 s, so a writer that never sends that many at once gets a wrong count, not a hang.
+ */
+let gather = 0
+let held: Array<() => void> = []
 let inFlight = 0
 let maxInFlight = 0
 
@@ -92,7 +98,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     rec.keys = pairs.map((p: { key: string }) => p.key)
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
-    await new Promise((r) => setTimeout(r, delayMs))
+    if (gather > 0)
+      await new Promise<void>((r) => {
+        held.push(r)
+        if (held.length >= gather) setTimeout(() => held.splice(0).forEach((go) => go()), 30)
+        else setTimeout(r, 2000)
+      })
     inFlight--
     const s = script.shift()?.(rec)
     if (s) return send(res, s.status, s.body, s.headers)
@@ -133,7 +144,8 @@ beforeEach(() => {
   violations.length = 0
   script = []
   maxBodyBytes = 100_000_000
-  delayMs = 0
+  gather = 0
+  held = []
   inFlight = 0
   maxInFlight = 0
 })
@@ -210,7 +222,7 @@ describe('CloudflareKvWriter (against a local stand-in for the KV REST API)', ()
   })
 
   it('keeps at most `concurrency` bulk requests in flight', async () => {
-    delayMs = 30
+    gather = 2
     const entries = Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: i }))
     await writer({ concurrency: 2, limits: { maxPairsPerRequest: 1 } }).putJson(entries)
     expect(received).toHaveLength(8)

@@ -13,7 +13,6 @@ import type { ScorerStoreWriter } from './scorer-store'
  * publish.e2e.test.ts). What is checked: the stores end up where the control plane's pointer says.
  */
 const actor = { id: 'alice', role: 'operator' as const }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Release ids are unique across tenants: each test's are prefixed with its tenant (`raw` keeps the id as given). */
 function spec(tenant: string, release: string, raw = false): ReleaseSpec {
@@ -31,10 +30,13 @@ function spec(tenant: string, release: string, raw = false): ReleaseSpec {
   }
 }
 
-/** An edge store in memory; `slowPointer(r)` delays the pointer write naming release r, `failPointer` throws once. */
+/**
+ * An edge store in memory. `holdPointer(r)`: the pointer write naming release r waits until `release()` is called,
+ * and `pushing` resolves once it has started; `failPointer()` makes the next pointer write throw.
+ */
 function memoryEdge() {
   const docs = new Map<string, unknown>()
-  const slow = new Map<string, number>()
+  const held = new Map<string, { started: () => void; gate: Promise<void> }>()
   let failNext = false
   const edge: EdgeStoreWriter = {
     async putJson(entries) {
@@ -45,7 +47,11 @@ function memoryEdge() {
             failNext = false
             throw new Error('edge store unavailable')
           }
-          if (release && slow.has(release)) await sleep(slow.get(release)!)
+          const h = release ? held.get(release) : undefined
+          if (h) {
+            h.started()
+            await h.gate
+          }
         }
         docs.set(e.key, e.value)
       }
@@ -57,7 +63,13 @@ function memoryEdge() {
   return {
     edge,
     docs,
-    slowPointer: (release: string, ms: number) => slow.set(release, ms),
+    holdPointer(release: string) {
+      let started!: () => void
+      let open!: () => void
+      const pushing = new Promise<void>((r) => (started = r))
+      held.set(release, { started, gate: new Promise<void>((r) => (open = r)) })
+      return { pushing, release: () => open() }
+    },
     failPointer: () => (failNext = true),
   }
 }
@@ -97,13 +109,18 @@ describe('publish and rollback: pointer order and atomicity', () => {
     const m = memoryEdge()
     const scorer = memoryScorer()
     const deps = { db: h.db, edge: m.edge, scorer }
-    // The first to flip pushes slowly; without one flip-and-push at a time, its push would land last.
-    m.slowPointer(`${tenant}-ra`, 300)
-    const [a, b] = await Promise.all([
-      publishRelease(deps, { spec: spec(tenant, 'ra'), actor, reason: 'a' }),
-      sleep(20).then(() => publishRelease(deps, { spec: spec(tenant, 'rb'), actor, reason: 'b' })),
-    ])
-    expect(a.ok && b.ok).toBe(true)
+    // ra flips first and its push is held; rb is published meanwhile. Without one flip-and-push at a time, rb would
+    // flip and push while ra's push waits, and ra's would land last.
+    const ra = m.holdPointer(`${tenant}-ra`)
+    const a = publishRelease(deps, { spec: spec(tenant, 'ra'), actor, reason: 'a' })
+    await ra.pushing
+    const b = publishRelease(deps, { spec: spec(tenant, 'rb'), actor, reason: 'b' })
+    // One at a time, rb cannot finish while ra's push is held; a broken version would finish it (flip and push rb)
+    // now. Wait for that, or for a moment: the moment can only be too short to catch that bug on a loaded machine,
+    // never make a correct version fail.
+    await Promise.race([b, new Promise((r) => setTimeout(r, 200))])
+    ra.release()
+    expect((await a).ok && (await b).ok).toBe(true)
     const live = await pointer(tenant)
     expect(live).toBe(`${tenant}-rb`)
     expect((m.docs.get(kvKeys.pointer(tenant)) as { release: string }).release).toBe(live)

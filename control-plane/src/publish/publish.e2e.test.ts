@@ -60,12 +60,16 @@ describe('publish and rollback, end to end', () => {
       items: (json.items ?? []).map((i: any) => i.item_id as string),
     }
   }
-  /** Polls until the edge serves `release`; returns how long it took. */
-  const until = async (release: string, ms = 5000) => {
+  /**
+   * Polls until the edge serves `release`. The limit is a hang guard, generous because the tests share two cores:
+   * how soon an edge must see a new pointer (its cache TTL) is tested on an injected clock in
+   * edge/src/adapters/edge-store/kv.test.ts.
+   */
+  const until = async (release: string, ms = 30_000) => {
     const t0 = Date.now()
     for (;;) {
       const r = await serve()
-      if (r.release === release) return Date.now() - t0
+      if (r.release === release) return
       if (Date.now() - t0 > ms)
         throw new Error(`edge still serves ${r.release} (status ${r.status}), not ${release}`)
       await new Promise((res) => setTimeout(res, 50))
@@ -74,17 +78,17 @@ describe('publish and rollback, end to end', () => {
   const consistent = (r: { release?: string; items: string[] }) =>
     r.items.length > 0 && r.items.every((id) => id.startsWith(`${r.release}-item-`))
 
-  it('publish r1, publish r2, roll back to r1: each visible at the edge within 5 s, audited', async () => {
+  it('publish r1, publish r2, roll back to r1: each served by the edge once its pointer cache expires, audited', async () => {
     const db = { db: h.db, edge: stack.edge }
     const p1 = await publishRelease(db, { spec: spec('r1'), actor, reason: 'first' })
     expect(p1.ok).toBe(true)
-    expect(await until('r1')).toBeLessThan(5000)
+    await until('r1')
     const p2 = await publishRelease(db, { spec: spec('r2'), actor, reason: 'second' })
     expect(p2.ok && p2.value.previous).toBe('r1')
-    expect(await until('r2')).toBeLessThan(5000)
+    await until('r2')
     const rb = await rollbackRelease(db, { tenant, actor, reason: 'bad model' })
     expect(rb.ok && rb.value).toMatchObject({ release: 'r1', previous: 'r2' })
-    expect(await until('r1')).toBeLessThan(5000)
+    await until('r1')
     expect(consistent(await serve())).toBe(true)
 
     const history = await h.db
@@ -108,7 +112,7 @@ describe('publish and rollback, end to end', () => {
       before: { release: 'r2' },
       after: { release: 'r1' },
     })
-  }, 60_000)
+  }, 120_000)
 
   it('a crash after any step before the pointer push leaves r1 serving, no reader sees a mix, and a retry completes it', async () => {
     const steps = PUBLISH_STEPS.filter((s) => s !== 'pointer_pushed')
@@ -147,6 +151,15 @@ describe('publish and rollback, end to end', () => {
         )
         expect(retry.ok ? 'ok' : JSON.stringify(retry.error)).toBe('ok')
         await until(release)
+        // The reader's own reads must reach the new release before it stops: its read in flight when the edge
+        // switched may still show the old one.
+        for (
+          const t0 = Date.now();
+          !(seen.length > 3 && seen.some((r) => r.release === release));
+        ) {
+          if (Date.now() - t0 > 30_000) throw new Error(`the reader did not see ${release}`)
+          await new Promise((r) => setTimeout(r, 50))
+        }
       } finally {
         reading = false
         await reader
@@ -157,7 +170,7 @@ describe('publish and rollback, end to end', () => {
         new Set([i === 0 ? 'r1' : `c${i - 1}`, release]),
       )
     }
-  }, 120_000)
+  }, 300_000)
 
   it('refuses a release id reused with other content, and a rollback to a release of another tenant', async () => {
     const again = await publishRelease(

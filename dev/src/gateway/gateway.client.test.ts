@@ -84,10 +84,11 @@ describe('@upstash/redis against the gateway', () => {
     const k = t.key('ttl')
     await redis.set(k, 'v')
     expect(await redis.ttl(k)).toBe(-1)
-    expect(await redis.expire(k, 100)).toBe(1)
+    // A day: between EXPIRE and TTL the count may drop by however long a loaded machine takes, never by hours.
+    expect(await redis.expire(k, 86_400)).toBe(1)
     const ttl = await redis.ttl(k)
-    expect(ttl).toBeGreaterThan(90)
-    expect(ttl).toBeLessThanOrEqual(100)
+    expect(ttl).toBeGreaterThan(86_400 - 3600)
+    expect(ttl).toBeLessThanOrEqual(86_400)
     expect(await redis.ttl(t.key('ttl-missing'))).toBe(-2)
   })
 

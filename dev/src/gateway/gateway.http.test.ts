@@ -61,14 +61,15 @@ describe('path style', () => {
   it('appends a POST body as the value, byte for byte, then query parameters', async () => {
     const k = t.key('posted')
     const bytes = Buffer.from([0xff, 0x00, 0x80, 0x0a, 0xc3])
-    const res = await fetch(`${t.gateway.url}/set/${encodeURIComponent(k)}?EX=100`, {
+    const res = await fetch(`${t.gateway.url}/set/${encodeURIComponent(k)}?EX=86400`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.token}` },
       body: bytes,
     })
     expect(await res.json()).toEqual({ result: 'OK' })
     expect(await t.direct.getBuffer(k)).toEqual(bytes)
-    expect(await t.direct.ttl(k)).toBeGreaterThan(90)
+    // EX=86400 applied (a day; a loaded machine delays the TTL read by seconds, never hours).
+    expect(await t.direct.ttl(k)).toBeGreaterThan(86_400 - 3600)
     const read = await get(`/get/${encodeURIComponent(k)}`, { 'upstash-encoding': 'base64' })
     expect(await read.json()).toEqual({ result: b64(bytes) })
   })
@@ -235,13 +236,13 @@ describe('limits and refusals', () => {
   })
 
   it('refuses blocking and connection-state commands without stalling', async () => {
-    const started = Date.now()
+    // A 400 saying "not supported" means the gateway refused the command itself: sent to Redis, BLPOP … 0 would
+    // block until the command timeout (a 504). No wall-clock bound needed.
     for (const command of [['BLPOP', 'k', '0'], ['SUBSCRIBE', 'c'], ['SELECT', '1'], ['MULTI']]) {
       const { status, json } = await postJson(t, '/', command)
       expect(status).toBe(400)
       expect(json).toEqual({ error: expect.stringContaining('not supported') as unknown })
     }
-    expect(Date.now() - started).toBeLessThan(1000)
     const xread = ['XREAD', 'BLOCK', '0', 'STREAMS', t.key('stream'), '$']
     expect((await postJson(t, '/', xread)).status).toBe(400)
   })

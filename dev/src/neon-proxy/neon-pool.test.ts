@@ -136,14 +136,14 @@ describe('targets the proxy will not reach', () => {
       proxy.port,
     )
     try {
-      const started = Date.now()
+      // ECONNREFUSED is the refusal itself: a proxy that waited for its connect timeout would say ETIMEDOUT. The
+      // limit only guards against a hang.
       const err = await within(
-        5000,
+        15_000,
         'closed port',
         closed.query('select 1').catch((e: unknown) => e),
       )
       expect(err).toMatchObject({ code: '08001', message: expect.stringMatching(/ECONNREFUSED/) })
-      expect(Date.now() - started).toBeLessThan(3000)
     } finally {
       await closed.end()
     }

@@ -1,25 +1,60 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DeadlineExceededError, MicroBatcher } from './micro-batcher'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 /** A batcher whose model doubles each row, recording the size of every batch it ran. */
-function doubling(maxBatch: number, maxWaitMs: number, delayMs = 0) {
+function doubling(maxBatch: number, maxWaitMs: number) {
   const sizes: number[] = []
   const b = new MicroBatcher<number, number>({
     maxBatch,
     maxWaitMs,
     run: async (rows) => {
       sizes.push(rows.length)
-      if (delayMs) await sleep(delayMs)
       return rows.map((x) => x * 2)
     },
   })
   return { b, sizes }
 }
 
+/** The end of this event-loop turn: every promise callback queued so far has run. */
+const turn = () => new Promise((r) => setImmediate(r))
+
+/**
+ * A doubling batcher on a clock the test moves (`advance`), whose batches each run until the test ends them
+ * (`finish`): how long a batch took, and how far into a batch an estimate is made, are the test's choice, not the
+ * machine's speed.
+ */
+function clocked(maxBatch: number) {
+  let now = 0
+  const running: Array<() => void> = []
+  const b = new MicroBatcher<number, number>({
+    maxBatch,
+    maxWaitMs: 0,
+    now: () => now,
+    run: async (rows) => {
+      await new Promise<void>((r) => running.push(r))
+      return rows.map((x) => x * 2)
+    },
+  })
+  return {
+    b,
+    advance: (ms: number) => void (now += ms),
+    /** Ends the batch that is running (once the batcher has started it) and lets the next one start. */
+    finish: async () => {
+      await turn()
+      running.shift()!()
+      await turn()
+    },
+  }
+}
+
+const rows = (n: number) => Array.from({ length: n }, (_, i) => i)
+
 describe('MicroBatcher', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('packs concurrent requests into one batch and gives each its own outputs, in order', async () => {
     const { b, sizes } = doubling(64, 5)
     const [a, c, d] = await Promise.all([b.submit([1, 2, 3]), b.submit([10]), b.submit([7, 8])])
@@ -50,15 +85,21 @@ describe('MicroBatcher', () => {
     )
   })
 
-  it('a lone small request waits at most about maxWaitMs; a full batch goes at once', async () => {
-    const { b } = doubling(4, 40)
-    const t0 = performance.now()
-    await b.submit([1])
-    const lone = performance.now() - t0
-    expect(lone).toBeGreaterThanOrEqual(35)
-    // With a 10 s wait, only a full batch can resolve within the test's timeout.
-    const { b: slow } = doubling(4, 10_000)
-    expect(await slow.submit([1, 2, 3, 4])).toEqual([2, 4, 6, 8])
+  it('a lone small request waits maxWaitMs for company, no longer; a full batch goes at once', async () => {
+    // Fake timers: when the flush timer fires is the batcher's decision, not the machine's load.
+    vi.useFakeTimers()
+    const { b, sizes } = doubling(4, 40)
+    let lone: number[] | undefined
+    void b.submit([1]).then((o) => (lone = o))
+    await vi.advanceTimersByTimeAsync(39)
+    expect(lone).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(lone).toEqual([2])
+    let full: number[] | undefined
+    void b.submit([1, 2, 3, 4]).then((o) => (full = o))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(full).toEqual([2, 4, 6, 8])
+    expect(sizes).toEqual([1, 4])
   })
 
   it('a failing batch rejects only the requests in it; the next batch runs', async () => {
@@ -90,25 +131,42 @@ describe('MicroBatcher', () => {
   })
 
   it('sheds a request whose estimated wait exceeds its budget, and counts it', async () => {
-    const { b } = doubling(8, 1, 20)
-    await b.submit([1, 2, 3, 4, 5, 6, 7, 8]) // learns ~20 ms per batch
-    const backlog = Array.from({ length: 6 }, () => b.submit([1, 2, 3, 4, 5, 6, 7, 8]))
-    const est = b.estimateMs(8)
-    expect(est).toBeGreaterThan(60)
+    const { b, advance, finish } = clocked(8)
+    const first = b.submit(rows(8))
+    advance(20)
+    await finish()
+    await first // learned: 20 ms per batch of 8
+    const backlog = Array.from({ length: 6 }, () => b.submit(rows(8)))
+    expect(b.estimateMs(8)).toBeGreaterThan(60)
     await expect(b.submit([1], 10)).rejects.toBeInstanceOf(DeadlineExceededError)
     expect(b.stats.shed).toBe(1)
+    for (let i = 0; i < 6; i++) {
+      advance(20)
+      await finish()
+    }
     await Promise.all(backlog)
     // With the queue drained, a generous budget is accepted.
-    expect(await b.submit([3], 1_000)).toEqual([6])
+    const small = b.submit([3], 1_000)
+    await finish()
+    expect(await small).toEqual([6])
   })
 
   it('counts what the running batch has left: a small request behind a long batch is shed, not admitted late', async () => {
-    const { b } = doubling(1000, 0, 100)
-    await b.submit(Array.from({ length: 1000 }, (_, i) => i)) // learns ~100 ms per 1000-row batch
-    const long = b.submit(Array.from({ length: 1000 }, (_, i) => i))
-    await sleep(5) // the long batch is running now
-    expect(b.estimateMs(10)).toBeGreaterThan(60)
+    const { b, advance, finish } = clocked(1000)
+    const first = b.submit(rows(1000))
+    advance(100)
+    await finish()
+    await first // learned: 100 ms per 1000-row batch
+    const long = b.submit(rows(1000))
+    advance(5) // the long batch has run 5 ms of its ~100
+    const early = b.estimateMs(10)
+    expect(early).toBeGreaterThan(60)
     await expect(b.submit([1], 30)).rejects.toBeInstanceOf(DeadlineExceededError)
+    // What it has left shrinks as it runs.
+    advance(90)
+    expect(b.estimateMs(10)).toBeCloseTo(early - 90, 6)
+    advance(5)
+    await finish()
     await long
     // Nothing running or queued: a small request fits a small budget again.
     expect(b.estimateMs(10)).toBeLessThan(30)

@@ -41,8 +41,10 @@ export class QueueLogSink {
     const now = Date.now()
     // The first record into an empty buffer opens a window; every record of the window waits for its end, so the
     // first timer to fire sends them all. (A timer per record, each `delayMs` after its own record, would fire
-    // every few ms under steady traffic and send about one record each.)
-    if (this.pending.length === 0 || this.flushAt < now)
+    // every few ms under steady traffic and send about one record each.) A window that ends now is over too: after
+    // a failed send in the same ms (workerd's clock moves only between events), joining it would leave the record
+    // pending with no flush scheduled for the retry time.
+    if (this.pending.length === 0 || this.flushAt <= now)
       this.flushAt = Math.max(now + this.delayMs, this.retryAt)
     this.pending.push(record)
     const due = this.flushAt

@@ -13,12 +13,19 @@ const RECENT_ITEMS = USER_STATE.recentMax
 export class UpstashRequestState implements RequestStateReader {
   private readonly redis: Redis
 
-  constructor(opts: { url: string; token: string; timeoutMs: number }) {
+  constructor(opts: {
+    url: string
+    token: string
+    timeoutMs: number
+    /** The timer that ends a read (injected so tests can fire it). */
+    timeoutSignal?: (ms: number) => AbortSignal
+  }) {
+    const timeoutSignal = opts.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms))
     this.redis = new Redis({
       url: opts.url,
       token: opts.token,
       // A function: each request gets its own timer, and an abort throws instead of resolving.
-      signal: () => AbortSignal.timeout(opts.timeoutMs),
+      signal: () => timeoutSignal(opts.timeoutMs),
       retry: { retries: 0 },
       // Item ids like "42" must stay strings.
       automaticDeserialization: false,
