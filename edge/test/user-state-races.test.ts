@@ -47,7 +47,7 @@ function pausedBeforeApply(between: () => Promise<void>): UserStateWriter {
 /** `POST /v1/events`' ingestion with the real queue and the given user state. */
 const ingest = (state: UserStateWriter, events: unknown[]) =>
   ingestEvents(
-    { state, queue: env.LOG_QUEUE, secret: env.TRACKING_SECRET },
+    { state, queue: env.LOG_QUEUE, secret: env.TRACKING_SECRET, tokenTtlS: 3600 },
     { tenant, keyId: 'k', callId: crypto.randomUUID(), events, now: Date.now() },
   )
 
