@@ -37,13 +37,16 @@ export class UpstashRequestState implements RequestStateReader {
     const { tenant, subject } = input
     const p = this.redis.pipeline()
     p.hgetall(redisKeys.profile(tenant, subject))
-    p.smembers(redisKeys.suppressedItems(tenant, subject))
-    p.smembers(redisKeys.suppressedCategories(tenant, subject))
+    // Bounded reads: SRANDMEMBER with a positive count returns the whole set when it holds at most that many (the
+    // writers cap it there), and never more, whatever a set grew to before the caps.
+    p.srandmember(redisKeys.suppressedItems(tenant, subject), USER_STATE.suppressedMax)
+    p.srandmember(redisKeys.suppressedCategories(tenant, subject), USER_STATE.suppressedMax)
+    // Impressions are capped on write (USER_STATE.impressionsMax) and read by window.
     p.zrange(redisKeys.impressions(tenant, subject), input.now - IMPRESSION_LOOKBACK_MS, '+inf', {
       byScore: true,
       withScores: true,
     })
-    p.smembers(redisKeys.seen(tenant, subject))
+    p.srandmember(redisKeys.seen(tenant, subject), USER_STATE.seenMax)
     p.lrange(redisKeys.recent(tenant, subject), 0, RECENT_ITEMS - 1)
     p.smembers(redisKeys.tombstones(tenant))
     if (input.withKillSwitches) p.hgetall(redisKeys.killSwitches())
