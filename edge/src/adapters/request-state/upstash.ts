@@ -111,7 +111,8 @@ function parseImpressions(flat: Array<string | number>): Map<string, number[]> {
  * too, so the adapter does not depend on that client setting.
  */
 export function toRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {}
+  // No prototype: a field named `__proto__` or `constructor` is a field like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>
   if (Array.isArray(raw)) {
     for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = String(raw[i + 1])
   } else if (raw && typeof raw === 'object') {
@@ -122,7 +123,10 @@ export function toRecord(raw: unknown): Record<string, string> {
 
 /** Hash values are JSON `{value, reason, at}`; a malformed value still counts as engaged (fail safe). */
 export function parseKillSwitches(raw: unknown): KillSwitchMap {
-  const out: Record<string, { value?: string; reason?: string; at?: string }> = {}
+  const out = Object.create(null) as Record<
+    string,
+    { value?: string; reason?: string; at?: string }
+  >
   for (const [name, v] of Object.entries(toRecord(raw))) {
     try {
       const parsed = JSON.parse(v) as { value?: unknown; reason?: unknown; at?: unknown }
