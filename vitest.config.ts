@@ -93,6 +93,8 @@ export default defineConfig({
                 UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${gatewayPort}`,
                 UPSTASH_REDIS_REST_TOKEN: 'test-token',
                 TRACKING_SECRET: 'test-tracking-secret',
+                // The test secret is published in the repository: the edge takes it on a local dev server only.
+                LOCAL_DEV: '1',
                 // Generous here: the tests share two cores; the tight budget is tested with a server that hangs.
                 USER_STATE_TIMEOUT_MS: '2000',
                 SCORER_TOKEN: 'test-scorer-token',

@@ -89,6 +89,8 @@ export async function startBenchStack(): Promise<BenchStack> {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: 'bench-token',
         TRACKING_SECRET: 'bench-tracking-secret-0123456789',
+        // A secret published in the repository: the edge takes it on a local dev server only.
+        LOCAL_DEV: '1',
       },
     })
     workers.push(edge)

@@ -169,6 +169,8 @@ async function main() {
       UPSTASH_REDIS_REST_URL: gateway.url,
       UPSTASH_REDIS_REST_TOKEN: 'bench-token',
       TRACKING_SECRET,
+      // A secret published in the repository: the edge takes it on a local dev server only.
+      LOCAL_DEV: '1',
       EDGE_ADMIN_TOKEN: adminToken,
     },
   })

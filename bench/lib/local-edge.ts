@@ -43,6 +43,8 @@ export async function startLocalEdge(opts: {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: 'bench-token',
         TRACKING_SECRET: 'bench-tracking-secret-0123456789',
+        // A secret published in the repository: the edge takes it on a local dev server only.
+        LOCAL_DEV: '1',
         EDGE_ADMIN_TOKEN: token,
       },
     })

@@ -169,6 +169,8 @@ export async function rankedEndToEnd(opts: {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: GATEWAY_TOKEN,
         TRACKING_SECRET: 'bench-tracking-secret-0123456789',
+        // A secret published in the repository: the edge takes it on a local dev server only.
+        LOCAL_DEV: '1',
         SCORER_URL: opts.scorerUrl,
         SCORER_TOKEN: opts.scorerToken,
       },

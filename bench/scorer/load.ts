@@ -63,7 +63,11 @@ export interface Target {
 }
 
 async function scrape(t: Target) {
-  const text = await (await fetch(`${t.url}/metrics`)).text()
+  const text = await (
+    await fetch(`${t.url}/metrics`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    })
+  ).text()
   const v = (s: string) =>
     Number(
       /^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(s + ' ')) ?? '')?.[2] ?? 0,

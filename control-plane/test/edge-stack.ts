@@ -27,6 +27,8 @@ export async function startEdgeStack() {
       UPSTASH_REDIS_REST_URL: gateway.url,
       UPSTASH_REDIS_REST_TOKEN: 'e2e-token',
       TRACKING_SECRET: 'e2e-tracking-secret-0123456789',
+      // A secret published in the repository: the edge takes it on a local dev server only.
+      LOCAL_DEV: '1',
       EDGE_ADMIN_TOKEN: adminToken,
       // Generous: these tests assert what is served (tier, degraded) on a machine that may be loaded; a 40 ms
       // Redis budget would turn a slow read into a degraded answer. The tight budget is tested in the edge's own

@@ -9,11 +9,14 @@ import { call, postEvents } from './request'
 
 let tenant: string
 let key: string
+/** Deletion and consent take a key of their own (`users`). */
+let admin: string
 
 beforeAll(async () => {
   tenant = newTenant('race')
   await publish(baseSpec(tenant))
   key = await createKey(tenant)
+  admin = await createKey(tenant, ['users'])
 })
 
 const ev = (type: string, user_id: string, item_id: string) => ({
@@ -47,7 +50,7 @@ function pausedBeforeApply(between: () => Promise<void>): UserStateWriter {
 /** `POST /v1/events`' ingestion with the real queue and the given user state. */
 const ingest = (state: UserStateWriter, events: unknown[]) =>
   ingestEvents(
-    { state, queue: env.LOG_QUEUE, secret: env.TRACKING_SECRET },
+    { state, queue: env.LOG_QUEUE, secret: env.TRACKING_SECRET, tokenTtlS: 3600 },
     { tenant, keyId: 'k', callId: crypto.randomUUID(), events, now: Date.now() },
   )
 
@@ -59,7 +62,7 @@ describe('user state: a change that lands while a call of events is in flight', 
     await seedUser(tenant, 'u1', { consent: true })
     const state = pausedBeforeApply(async () => {
       await pause(10)
-      const del = await call('/v1/users/u1', { key, method: 'DELETE' })
+      const del = await call('/v1/users/u1', { key: admin, method: 'DELETE' })
       expect(del.status).toBe(202)
     })
     const r = await ingest(state, [
@@ -81,7 +84,7 @@ describe('user state: a change that lands while a call of events is in flight', 
     await seedUser(tenant, 'u2', { consent: true })
     const state = pausedBeforeApply(async () => {
       const r = await call('/v1/users/u2/consent', {
-        key,
+        key: admin,
         method: 'PUT',
         body: { personalization: false },
       })

@@ -14,12 +14,14 @@ describe('PUT /v1/users/{user_id}/consent', () => {
     const t = newTenant('consent')
     await publish(baseSpec(t))
     const key = await createKey(t)
+    // Deletion and consent take a server key of their own (`users`); clients hold recommend and events.
+    const admin = await createKey(t, ['users'])
     expect((await recommend(key, home('u1'))).json.metadata.privacy_mode).toBe('non_personalized')
-    const yes = await consent(key, 'u1', { personalization: true })
+    const yes = await consent(admin, 'u1', { personalization: true })
     expect(yes.status).toBe(204)
     const p = await recommend(key, home('u1'))
     expect(p.json.metadata).toMatchObject({ privacy_mode: 'personalized', tier: 'cached_user' })
-    expect((await consent(key, 'u1', { personalization: false })).status).toBe(204)
+    expect((await consent(admin, 'u1', { personalization: false })).status).toBe(204)
     const np = await recommend(key, home('u1'))
     expect(np.json.metadata.privacy_mode).toBe('non_personalized')
     expect(np.json.metadata.tier).not.toBe('cached_user')
@@ -30,7 +32,9 @@ describe('PUT /v1/users/{user_id}/consent', () => {
     const t = newTenant('consent-ctx')
     await publish(baseSpec(t))
     const key = await createKey(t)
-    await consent(key, 'u1', { personalization: true })
+    // Deletion and consent take a server key of their own (`users`); clients hold recommend and events.
+    const admin = await createKey(t, ['users'])
+    await consent(admin, 'u1', { personalization: true })
     const view = (item_id: string) => ({
       event_id: crypto.randomUUID(),
       type: 'view',
@@ -40,21 +44,24 @@ describe('PUT /v1/users/{user_id}/consent', () => {
     })
     await postEvents(key, [view('i1')])
     expect(await redis().lrange(redisKeys.recent(t, 'u.u1'), 0, -1)).toEqual(['i1'])
-    await consent(key, 'u1', { personalization: false })
+    await consent(admin, 'u1', { personalization: false })
     await postEvents(key, [view('i2')])
     expect(await redis().exists(redisKeys.recent(t, 'u.u1'))).toBe(0)
   })
 
-  it('400 for a bad body or user id, 403 without the events permission', async () => {
+  it('400 for a bad body or user id, 403 without the users permission', async () => {
     const t = newTenant('consent-bad')
-    const key = await createKey(t)
+    // Deletion and consent take a server key of their own (`users`); clients hold recommend and events.
+    const admin = await createKey(t, ['users'])
     for (const body of [{}, { personalization: 'yes' }, { personalization: true, x: 1 }, null]) {
-      const r = await consent(key, 'u1', body)
+      const r = await consent(admin, 'u1', body)
       expect(r.status, JSON.stringify(body)).toBe(400)
       expect(((await r.json()) as any).error.code).toBe('BAD_REQUEST')
     }
-    expect((await call('/v1/users/u1/consent', { key, method: 'PUT', raw: '{' })).status).toBe(400)
-    expect((await consent(key, 'bad%20id', { personalization: true })).status).toBe(400)
+    expect(
+      (await call('/v1/users/u1/consent', { key: admin, method: 'PUT', raw: '{' })).status,
+    ).toBe(400)
+    expect((await consent(admin, 'bad%20id', { personalization: true })).status).toBe(400)
     const ro = await createKey(t, ['recommend'])
     expect((await consent(ro, 'u1', { personalization: true })).status).toBe(403)
   })
@@ -65,6 +72,8 @@ describe('DELETE /v1/users/{user_id}', () => {
     const t = newTenant('del')
     await publish(baseSpec(t))
     const key = await createKey(t)
+    // Deletion and consent take a server key of their own (`users`); clients hold recommend and events.
+    const admin = await createKey(t, ['users'])
     for (const u of ['u1', 'u2'])
       await seedUser(t, u, {
         consent: true,
@@ -96,7 +105,7 @@ describe('DELETE /v1/users/{user_id}', () => {
 
     const res = await SELF.fetch(`https://edge.test/v1/users/u1`, {
       method: 'DELETE',
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${admin}` },
     })
     expect(res.status).toBe(202)
     expect(await keysOf('u1')).toEqual([])
@@ -109,7 +118,7 @@ describe('DELETE /v1/users/{user_id}', () => {
     expect(DeletionRecord.safeParse(del).success).toBe(true)
     expect(del).toMatchObject({ kind: 'deletion', tenant: t, user_id: 'u1' })
     // Deleting again is fine (idempotent).
-    expect((await call('/v1/users/u1', { key, method: 'DELETE' })).status).toBe(202)
-    expect((await call('/v1/users/bad%20id', { key, method: 'DELETE' })).status).toBe(400)
+    expect((await call('/v1/users/u1', { key: admin, method: 'DELETE' })).status).toBe(202)
+    expect((await call('/v1/users/bad%20id', { key: admin, method: 'DELETE' })).status).toBe(400)
   })
 })

@@ -21,11 +21,15 @@ export interface ScorerAppDeps {
   log: Logger
 }
 
-/** The scorer's HTTP app: `/v1/*` behind the service token; `/healthz` and `/metrics` open (internal port). */
+/**
+ * The scorer's HTTP app: `/v1/*` and `/metrics` (its labels name every tenant and release) behind the service token;
+ * `/healthz` answers its status to anyone and its tenants only with the token.
+ */
 export function createScorerApp(deps: ScorerAppDeps) {
   const app = new Hono<AppEnv>()
   app.use('*', requestId(), requestMetrics(deps))
   app.use('/v1/*', serviceAuth(deps))
+  app.use('/metrics', serviceAuth(deps))
   app.route('/', rankRoutes(deps))
   app.route('/', healthRoutes(deps))
   app.route('/', metricsRoutes(deps))

@@ -1,7 +1,7 @@
 import { RankResponse, type RankRequestInput } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeFixtureStore } from './fixture-store'
-import { rankCall, sample, scorerOn, tempStore } from './harness'
+import { AUTH, rankCall, sample, scorerOn, tempStore } from './harness'
 
 /**
  * A deliberately slow real model (2048- and 4096-wide layers: ~8M multiply-adds a row) so that a 1000-candidate
@@ -85,7 +85,7 @@ describe('deadlines', () => {
     expect(body.error.message).toMatch(/deadline of 1 ms cannot be met/)
     expect(body.error.request_id).toBe(shed.headers.get('x-request-id'))
 
-    const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+    const metrics = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
     expect(sample(metrics, 'scorer_shrunk_total{tenant="acme"}')).toBeGreaterThanOrEqual(1)
     expect(sample(metrics, 'scorer_shed_total{tenant="acme"}')).toBeGreaterThanOrEqual(1)
   })

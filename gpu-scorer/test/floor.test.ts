@@ -1,7 +1,7 @@
 import { RankResponse, type RankRequestInput } from '@recsys/shared'
 import { afterEach, describe, expect, it } from 'vitest'
 import { writeFixtureStore } from './fixture-store'
-import { rankCall, sample, scorerOn, tempStore, until } from './harness'
+import { AUTH, rankCall, sample, scorerOn, tempStore, until } from './harness'
 import { referenceScore } from './reference'
 
 const cleanup: Array<() => Promise<void>> = []
@@ -27,7 +27,7 @@ async function scorerFor(opts: Parameters<typeof writeFixtureStore>[1]) {
   const res = await rankCall(scorer.url, req, { deadlineMs: 10_000 })
   expect(res.status).toBe(200)
   const body = RankResponse.parse(await res.json())
-  const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+  const metrics = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
   return { fx, body, metrics }
 }
 
@@ -73,7 +73,7 @@ describe('the NaN / range guard', () => {
     body.items.forEach((it, i) =>
       expect(Math.abs(it.score - expected[i]!.score)).toBeLessThan(1e-5),
     )
-    const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+    const metrics = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
     expect(
       sample(metrics, 'scorer_floored_scores_total{tenant="acme",reason="out_of_range"}'),
     ).toBe(nOut)

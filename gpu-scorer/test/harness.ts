@@ -7,6 +7,9 @@ import { startScorer, type RunningScorer, type ScorerOptions } from '../src/serv
 
 export const TOKEN = 'test-scorer-token'
 
+/** Fetch options that carry the service token (`/v1/*`, `/metrics`, and `/healthz`'s tenant list need it). */
+export const AUTH = { headers: { authorization: `Bearer ${TOKEN}` } }
+
 /** A temp directory for a scorer store, removed by the returned function. */
 export async function tempStore(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'scorer-test-'))

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { RankResponse, type RankRequestInput } from '@recsys/shared'
 import { afterEach, describe, expect, it } from 'vitest'
 import { flipFixtureRelease, writeFixtureStore, type FixtureStore } from './fixture-store'
-import { rankCall, sample, scorerOn, tempStore, until } from './harness'
+import { AUTH, rankCall, sample, scorerOn, tempStore, until } from './harness'
 import { referenceScore } from './reference'
 
 const cleanup: Array<() => Promise<void>> = []
@@ -116,7 +116,7 @@ describe('hot swap', () => {
     const res = await rankCall(scorer.url, req, { deadlineMs: 10_000 })
     expect(res.status).toBe(200)
     expect(((await res.json()) as any).release).toBe(good.release)
-    const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+    const metrics = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
     expect(
       sample(metrics, 'scorer_release_load_failures_total{tenant="acme"}'),
     ).toBeGreaterThanOrEqual(1)
@@ -150,13 +150,13 @@ describe('GET /healthz', () => {
     await flipFixtureRelease(dir, 'beta', 'r-missing')
     const a = await writeFixtureStore(dir, { tenant: 'acme', items: 150 })
     await until(() => scorer.releases.current('acme') !== undefined)
-    res = await fetch(`${scorer.url}/healthz`)
+    res = await fetch(`${scorer.url}/healthz`, AUTH)
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ status: 'loading', tenants: { beta: null } })
 
     const b = await writeFixtureStore(dir, { tenant: 'beta', items: 150, seed: 3 })
     await until(async () => (await fetch(`${scorer.url}/healthz`)).status === 200)
-    res = await fetch(`${scorer.url}/healthz`)
+    res = await fetch(`${scorer.url}/healthz`, AUTH)
     expect(await res.json()).toEqual({
       status: 'ready',
       tenants: {
@@ -188,7 +188,7 @@ describe('GET /healthz', () => {
     expect((await fetch(`${scorer.url}/healthz`)).status).toBe(200)
     const res = await rankCall(scorer.url, { ...req, tenant: 'gone' })
     expect(res.status).toBe(404)
-    const metrics = await (await fetch(`${scorer.url}/metrics`)).text()
+    const metrics = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
     expect(metrics).not.toContain(`release="${gone.release}"`)
   })
 })

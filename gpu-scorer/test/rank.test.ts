@@ -7,7 +7,7 @@ import {
 } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeFixtureStore, type FixtureStore } from './fixture-store'
-import { rankCall, sample, scorerOn, tempStore, TOKEN } from './harness'
+import { AUTH, rankCall, sample, scorerOn, tempStore, TOKEN } from './harness'
 import { referenceScore } from './reference'
 
 let store: Awaited<ReturnType<typeof tempStore>>
@@ -229,7 +229,7 @@ describe('POST /v1/rank: errors', () => {
 describe('GET /metrics', () => {
   it('exposes the request, stage, batch, queue, floor, shed, shrink, version and provider series', async () => {
     await rank(base())
-    const text = await (await fetch(`${scorer.url}/metrics`)).text()
+    const text = await (await fetch(`${scorer.url}/metrics`, AUTH)).text()
     for (const name of [
       'scorer_request_duration_ms',
       'scorer_stage_duration_ms',

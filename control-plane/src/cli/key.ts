@@ -27,7 +27,11 @@ export function keyCommands(program: Command) {
     .command('create')
     .description('Create an API key (the key is shown once)')
     .addOption(tenantOption())
-    .option('--permissions <list>', 'recommend,events,debug (default: recommend,events)', commaList)
+    .option(
+      '--permissions <list>',
+      'recommend,events,debug,users (default: recommend,events, a publishable key; users deletes users and sets consent: server keys only)',
+      commaList,
+    )
     .addOption(reasonOption(false))
     .action(
       act<{ tenant: string; permissions?: string[]; reason?: string }>(async (ctx, o) => {

@@ -35,7 +35,7 @@ export function tenantCommands(program: Command) {
     )
     .option(
       '--permissions <list>',
-      'permissions of the first key (recommend,events,debug)',
+      'permissions of the first key (recommend,events,debug,users)',
       commaList,
     )
     .addOption(reasonOption(false))

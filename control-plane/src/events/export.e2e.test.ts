@@ -41,11 +41,15 @@ describe('recsys events export', () => {
     stack = await startEdgeStack()
     dir = await mkdtemp(path.join(tmpdir(), 'recsys-export-'))
     const key = `rk_${randomUUID().replace(/-/g, '')}`
+    // Deletion takes a server key of its own (`users`): the events key is the kind shipped in clients.
+    const serverKey = `rk_${randomUUID().replace(/-/g, '')}`
+    const record = (k: string, key_id: string, permissions: string[]) => ({
+      key: kvKeys.apiKey(createHash('sha256').update(k).digest('hex')),
+      value: { tenant, key_id, permissions, disabled: false },
+    })
     await stack.edge.putJson([
-      {
-        key: kvKeys.apiKey(createHash('sha256').update(key).digest('hex')),
-        value: { tenant, key_id: 'e2e', permissions: ['events'], disabled: false },
-      },
+      record(key, 'e2e', ['events']),
+      record(serverKey, 'e2e-server', ['users']),
     ])
     const post = (events: unknown[]) =>
       fetch(`${stack.url}/v1/events`, {
@@ -67,7 +71,7 @@ describe('recsys events export', () => {
     }
     const del = await fetch(`${stack.url}/v1/users/u1`, {
       method: 'DELETE',
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${serverKey}` },
     })
     expect(del.status).toBe(202)
     // The consumer writes in batches (up to 2 s): wait until the log holds everything.

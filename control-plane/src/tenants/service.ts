@@ -119,6 +119,15 @@ function parsePermissions(list: string[]): Result<KeyPermission[], ServiceError>
     if (!out.includes(r.data)) out.push(r.data)
   }
   if (out.length === 0) return err({ code: 'BAD_REQUEST', message: 'a key needs a permission' })
+  // A key that serves or records (recommend, events) is the kind shipped in browsers and apps, where anyone can
+  // read it: it must never also delete users or set their consent.
+  if (out.includes('users') && (out.includes('recommend') || out.includes('events')))
+    return err({
+      code: 'BAD_REQUEST',
+      message:
+        'the users permission (deletion, consent) is for server keys: create it on a key without recommend and ' +
+        'events (recsys key create --permissions users), since those keys may ship in clients',
+    })
   return ok(out)
 }
 

@@ -33,7 +33,11 @@ export async function startScorerProcess(opts: {
       let last = ''
       while (Date.now() < until) {
         try {
-          const res = await fetch(`${url}/healthz`)
+          // With the service token, /healthz lists the tenants and their releases (else its status only).
+          const token = opts.env.SCORER_TOKEN
+          const res = await fetch(`${url}/healthz`, {
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          })
           last = await res.text()
           if (res.ok) return JSON.parse(last) as unknown
         } catch (e) {

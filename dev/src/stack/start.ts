@@ -15,6 +15,7 @@ import { startGateway } from '../gateway/server'
 import { ensureRedis } from '../redis/ensure-redis'
 import { startControlPlaneProcess } from './control-plane'
 import { startScorerProcess } from './scorer'
+import { trackingSecret } from './tracking-secret'
 import { startWranglerDev } from './wrangler-dev'
 
 const root = path.resolve(import.meta.dirname, '../../..')
@@ -23,7 +24,6 @@ const CONTROL_PLANE_PORT = Number(process.env.CONTROL_PLANE_PORT ?? 8788)
 const GATEWAY_PORT = Number(process.env.UPSTASH_GATEWAY_PORT ?? 8079)
 const SCORER_PORT = Number(process.env.SCORER_PORT ?? 8789)
 const TOKEN = process.env.UPSTASH_REDIS_REST_TOKEN ?? 'dev-token'
-const TRACKING_SECRET = process.env.TRACKING_SECRET ?? 'dev-tracking-secret-change-me'
 const DATA = path.join(root, '.data')
 const DEMO_TENANT = 'demo'
 /** The demo tenant's API keys, stable so the printed curl lines keep working across restarts (local only). */
@@ -99,6 +99,8 @@ async function main() {
       if (!(await portFree(port)))
         throw new Error(`port ${port} (${name}) is in use: stop what holds it or set ${env}`)
     await mkdir(DATA, { recursive: true })
+    // Random per data directory (kept in .data/tracking-secret): tokens it signs cannot be forged from the repo.
+    const tracking = await trackingSecret(DATA, process.env.TRACKING_SECRET)
 
     step('Redis')
     const redis = await ensureRedis()
@@ -135,7 +137,7 @@ async function main() {
       vars: {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: TOKEN,
-        TRACKING_SECRET,
+        TRACKING_SECRET: tracking,
         SCORER_URL: scorer.url,
         SCORER_TOKEN: scorerToken,
         // The local edge store's write route, for the control plane only (never set in production).

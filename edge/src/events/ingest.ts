@@ -1,5 +1,7 @@
 import {
+  eventSubject,
   parseVariants,
+  TOKEN_CLOCK_SKEW_S,
   TrackedEvent,
   verifyTrackingToken,
   type EventRecord,
@@ -9,7 +11,7 @@ import {
 } from '@recsys/shared'
 import type { LogMessage } from '../adapters/decision-log/message'
 import { sendNow } from '../adapters/decision-log/send-now'
-import type { UserStateWriter } from '../adapters/user-state/interface'
+import type { ClaimedEvent, UserStateWriter } from '../adapters/user-state/interface'
 import { ApiError } from '../errors'
 
 /** An `event_time` further ahead of the edge's clock than this is refused. */
@@ -25,6 +27,11 @@ const TOKEN_REJECTION: Record<TokenError, { code: string; message: string }> = {
   wrong_tenant: { code: 'invalid_token', message: 'tracking_token was not issued to this tenant' },
   wrong_subject: { code: 'token_mismatch', message: 'tracking_token was issued for another user' },
   wrong_item: { code: 'token_mismatch', message: 'tracking_token was issued for another item' },
+  expired: {
+    code: 'token_expired',
+    message:
+      'tracking_token has expired (it is valid for TRACKING_TOKEN_TTL_S after the slate was served)',
+  },
 }
 
 export interface IngestInput {
@@ -33,24 +40,26 @@ export interface IngestInput {
   /** Unique per call, never client-chosen (not the request id): marks this call's pending claims. */
   callId: string
   events: readonly unknown[]
+  /** The edge's clock (ms): ingestion time, and what token lifetimes are checked against. */
   now: number
 }
 
 /**
- * `POST /v1/events` (docs/api.md#post-v1events): each event is validated and its tracking token verified on its own;
- * the valid ones are claimed by `event_id`, and the new ones go to the log queue, then to real-time user state.
- * Answers only once both hold them.
+ * `POST /v1/events` (docs/api.md#post-v1events): each event is validated and its tracking token verified on its own (signature,
+ * subject, item, lifetime); the valid ones are claimed by `event_id`, and a tokened impression or click also by its
+ * slot (slate, position, type), so a replayed token counts once whatever its `event_id`. The new ones go to the log
+ * queue, then to real-time user state. Answers only once both hold them.
  * @note No loss on failure: a claim stays pending until state is written, and a pending claim does not make a
  * retried call a duplicate. A retry may therefore queue an event twice; the consumer keeps one (queue/consumer.ts).
  */
 export async function ingestEvents(
-  deps: { state: UserStateWriter; queue: Queue<LogMessage>; secret: string },
+  deps: { state: UserStateWriter; queue: Queue<LogMessage>; secret: string; tokenTtlS: number },
   input: IngestInput,
 ): Promise<EventsResponse> {
   const { tenant, now } = input
   const rejected: Rejection[] = []
   const checked = await Promise.all(
-    input.events.map(async (raw, index) => {
+    input.events.map(async (raw, index): Promise<Checked | undefined> => {
       const r = TrackedEvent.safeParse(raw)
       if (!r.success) {
         const issue = r.error.issues[0]
@@ -72,8 +81,9 @@ export async function ingestEvents(
       if (event.tracking_token !== undefined) {
         const v = await verifyTrackingToken(deps.secret, event.tracking_token, {
           tenant,
-          subject: `u.${event.user_id}`,
+          subject: eventSubject(event),
           item: event.item_id,
+          lifetime: { nowMs: now, maxAgeS: deps.tokenTtlS },
         })
         if (!v.ok)
           return reject(index, TOKEN_REJECTION[v.error].code, TOKEN_REJECTION[v.error].message)
@@ -91,20 +101,33 @@ export async function ingestEvents(
   const valid = checked.filter((x) => x !== undefined)
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected }
 
-  let claimed: Awaited<ReturnType<UserStateWriter['claim']>>
+  const claimed: ClaimedEvent[] = valid.map(({ event, claims }) => ({
+    event,
+    ...(claims &&
+      (event.type === 'impression' || event.type === 'click') && {
+        slot: { slate: claims.s, position: claims.p, type: event.type },
+      }),
+  }))
+  let status: Awaited<ReturnType<UserStateWriter['claim']>>['status']
   try {
-    claimed = await deps.state.claim(
-      tenant,
-      input.callId,
-      valid.map((v) => v.event.event_id),
-    )
+    // A slot claim outlives every token that can name it: a token is valid until ts + TTL, and ts is at most the
+    // clock skew ahead of now.
+    const slotTtlS = deps.tokenTtlS + TOKEN_CLOCK_SKEW_S
+    status = (
+      await deps.state.claim(
+        tenant,
+        input.callId,
+        claimed.map((c) => ({ eventId: c.event.event_id, slot: c.slot })),
+        slotTtlS,
+      )
+    ).status
   } catch (e) {
     throw unavailable('user state', e)
   }
-  const accepted = valid.filter((_, i) => claimed.status[i] !== 'duplicate')
+  const acceptedIdx = valid.flatMap((_, i) => (status[i] !== 'duplicate' ? [i] : []))
   const ingestion = new Date(now).toISOString()
-  const records = accepted.map(({ event, claims }) =>
-    toRecord(tenant, input.keyId, ingestion, event, claims),
+  const records = acceptedIdx.map((i) =>
+    toRecord(tenant, input.keyId, ingestion, valid[i]!.event, valid[i]!.claims),
   )
   try {
     await sendNow(deps.queue, records)
@@ -114,13 +137,22 @@ export async function ingestEvents(
   try {
     await deps.state.apply(
       tenant,
-      accepted.map(({ event }) => event),
+      acceptedIdx.map((i) => claimed[i]!),
       now,
     )
   } catch (e) {
     throw unavailable('user state', e)
   }
-  return { accepted: accepted.length, duplicates: valid.length - accepted.length, rejected }
+  return {
+    accepted: acceptedIdx.length,
+    duplicates: valid.length - acceptedIdx.length,
+    rejected,
+  }
+}
+
+interface Checked {
+  event: TrackedEvent
+  claims: TrackingClaims | undefined
 }
 
 function toRecord(
@@ -137,7 +169,7 @@ function toRecord(
     at: ingestion,
     event_id: e.event_id,
     type: e.type,
-    user_id: e.user_id,
+    ...(e.user_id !== undefined ? { user_id: e.user_id } : { anonymous_id: e.anonymous_id }),
     item_id: e.item_id,
     event_time: new Date(e.event_time).toISOString(),
     ingestion_time: ingestion,

@@ -78,8 +78,8 @@ export async function recommend(
 
   const { assignments, overrides } = assignExperiments(manifest.experiments, surface.id, subject)
   const rules =
-    release.bundle.rules[overrides.rules ?? surface.rules] ??
-    release.bundle.rules.default ??
+    ownValue(release.bundle.rules, overrides.rules ?? surface.rules) ??
+    ownValue(release.bundle.rules, 'default') ??
     NO_RULES
   const slateId = crypto.randomUUID()
   const floored: FlooredScores = {}
@@ -157,3 +157,7 @@ export async function recommend(
   )
   return response
 }
+
+/** `record[key]` if it is the record's own property (a bundle named `toString` is not Object.prototype's). */
+const ownValue = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined

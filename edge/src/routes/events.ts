@@ -16,6 +16,7 @@ export const events = new Hono<AppEnv>().post('/', requirePermission('events'), 
       state: c.var.services.userState,
       queue: c.env.LOG_QUEUE,
       secret: c.var.services.config.TRACKING_SECRET,
+      tokenTtlS: c.var.services.config.TRACKING_TOKEN_TTL_S,
     },
     {
       tenant: c.var.apiKey.tenant,

@@ -7,11 +7,17 @@ import { requirePermission } from '../middleware/permission'
 import { parseJson, parseValue } from './parse'
 
 /**
- * `PUT /v1/users/{user_id}/consent` and `DELETE /v1/users/{user_id}` (docs/api.md). Both answer once the change
- * holds: a failure is a 503 that is safe to retry (both are idempotent).
+ * `PUT /v1/users/{user_id}/consent` and `DELETE /v1/users/{user_id}` (docs/api.md). Both answer once the change holds:
+ * a failure is a 503 that is safe to retry (both are idempotent).
+ * @note They need the `users` permission, not `events`: an events key often ships in a client app, where anyone
+ * can read it, and must not let its holder delete or withdraw consent for every user of the tenant.
  */
 export const users = new Hono<AppEnv>()
-  .use(requirePermission('events'))
+  .use(
+    requirePermission('users', {
+      hint: 'deletion and consent need a server key with it: recsys key create --permissions users',
+    }),
+  )
   .put('/:user_id/consent', async (c) => {
     const userId = parseValue(Id, c.req.param('user_id'))
     const { personalization } = await parseJson(c, ConsentRequest)

@@ -29,7 +29,8 @@ export function upstashKillSwitches(opts: {
       })
       const body = (await res.json()) as { result?: unknown }
       const flat = Array.isArray(body.result) ? (body.result as unknown[]) : []
-      const map: Record<string, { value?: string }> = {}
+      // No prototype: a switch named `__proto__` or `constructor` is a switch like any other.
+      const map = Object.create(null) as Record<string, { value?: string }>
       for (let i = 0; i + 1 < flat.length; i += 2) {
         let v: { value?: string } = {}
         try {

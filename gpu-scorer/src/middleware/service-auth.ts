@@ -1,19 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { ScorerError } from '../errors'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
 /**
- * Service-to-service auth: `authorization: Bearer <token>`, compared in constant time (over SHA-256 digests, so
- * the length of the expected token does not leak either).
+ * Whether a request carries the service token (`authorization: Bearer <token>`), compared in constant time (over
+ * SHA-256 digests, so the length of the expected token does not leak either).
  */
-export const serviceAuth = ({ token }: { token: string }): MiddlewareHandler => {
+export const serviceTokenCheck = (token: string) => {
   const expected = digest(token)
-  return async function serviceAuth(c, next) {
+  return (c: Context): boolean => {
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')
-    if (!m || !timingSafeEqual(digest(m[1]!), expected))
-      throw new ScorerError('UNAUTHORIZED', 'missing or wrong service token')
+    return m !== null && timingSafeEqual(digest(m[1]!), expected)
+  }
+}
+
+/** Service-to-service auth: 401 without the service token. */
+export const serviceAuth = ({ token }: { token: string }): MiddlewareHandler => {
+  const authorized = serviceTokenCheck(token)
+  return async function serviceAuth(c, next) {
+    if (!authorized(c)) throw new ScorerError('UNAUTHORIZED', 'missing or wrong service token')
     await next()
   }
 }

@@ -1,18 +1,32 @@
 import { Hono } from 'hono'
 import type { ReleaseManager } from '../artifacts/release-manager'
+import { serviceTokenCheck } from '../middleware/service-auth'
 
 /**
- * `GET /healthz`: 200 `{status: "ready", tenants}` only when every known tenant has a model loaded and warmed;
- * else 503 `{status: "loading" | "no_tenants", tenants}` (a tenant without a release maps to null).
+ * `GET /healthz`: 200 `{status: "ready"}` only when every known tenant has a model loaded and warmed; else 503
+ * `{status: "loading" | "no_tenants"}`. With the service token it also lists `tenants` (id → live release and model
+ * version, null while none is loaded).
+ * @note Without the token it says nothing but the status, which is all a load balancer's probe needs: the list of
+ * tenants and releases is for operators and the services that hold the token.
  */
-export const healthRoutes = ({ releases }: { releases: ReleaseManager }) =>
-  new Hono().get('/healthz', (c) => {
-    const tenants: Record<string, { release: string; model_version: string } | null> = {}
+export const healthRoutes = ({ releases, token }: { releases: ReleaseManager; token: string }) => {
+  const authorized = serviceTokenCheck(token)
+  return new Hono().get('/healthz', (c) => {
+    const status = releases.ready
+      ? 'ready'
+      : releases.tenants.length === 0
+        ? 'no_tenants'
+        : 'loading'
+    const code = status === 'ready' ? 200 : 503
+    if (!authorized(c)) return c.json({ status }, code)
+    const tenants = Object.create(null) as Record<
+      string,
+      { release: string; model_version: string } | null
+    >
     for (const t of releases.tenants) {
       const r = releases.current(t)
       tenants[t] = r ? { release: r.release, model_version: r.model_version } : null
     }
-    if (releases.ready) return c.json({ status: 'ready', tenants })
-    const status = releases.tenants.length === 0 ? 'no_tenants' : 'loading'
-    return c.json({ status, tenants }, 503)
+    return c.json({ status, tenants }, code)
   })
+}

@@ -120,22 +120,35 @@ export type RecommendationResponse = z.infer<typeof RecommendationResponse>
 export const EVENT_TYPES = ['impression', 'click', 'conversion', 'hide', 'view'] as const
 export const EventType = z.enum(EVENT_TYPES)
 
+/**
+ * An event of a subject: `user_id`, or `anonymous_id` for a visitor served as `{ "anonymous_id": … }` (its tracking
+ * tokens name that subject, and its real-time state is the anonymous subject's).
+ */
 export const TrackedEvent = z
   .object({
     event_id: z.string().min(1).max(128),
     type: EventType,
-    user_id: Id,
+    user_id: Id.optional(),
+    anonymous_id: Id.optional(),
     item_id: Id,
     tracking_token: z.string().max(1024).optional(),
     event_time: z.iso.datetime({ offset: true }),
   })
   .strict()
+  .refine((e) => (e.user_id === undefined) !== (e.anonymous_id === undefined), {
+    message: 'exactly one of user_id or anonymous_id is required',
+    path: ['user_id'],
+  })
   .refine((e) => !['impression', 'click'].includes(e.type) || e.tracking_token !== undefined, {
     message: 'tracking_token is required for impression and click',
     path: ['tracking_token'],
   })
   .meta({ id: 'Event' })
 export type TrackedEvent = z.infer<typeof TrackedEvent>
+
+/** The subject key of an event (`u.<user_id>` or `a.<anonymous_id>`), as state keys and tracking tokens name it. */
+export const eventSubject = (e: TrackedEvent): string =>
+  e.user_id !== undefined ? `u.${e.user_id}` : `a.${e.anonymous_id!}`
 
 export const EVENTS_PER_CALL_MAX = 500
 export const EventsRequest = z

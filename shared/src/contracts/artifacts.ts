@@ -1,8 +1,12 @@
 import { z } from 'zod'
 import { Id, PrivacyMode } from './common'
 
-/** Permissions a tenant API key may carry. */
-export const KeyPermission = z.enum(['recommend', 'events', 'debug'])
+/**
+ * Permissions a tenant API key may carry: `recommend`, `events` (what a browser or app sends: a publishable key
+ * holds these only), `debug` (debug blocks) and `users` (deleting users and setting their consent: a server key's,
+ * never a publishable one's, since anyone can read a key shipped in a client).
+ */
+export const KeyPermission = z.enum(['recommend', 'events', 'debug', 'users'])
 export type KeyPermission = z.infer<typeof KeyPermission>
 
 /** What the edge stores under an API key's hash: the key decides the tenant. */

@@ -15,7 +15,9 @@ export const EventRecord = z
     at: z.iso.datetime(),
     event_id: z.string().min(1).max(128),
     type: EventType,
-    user_id: Id,
+    /** The event's subject: a user, or (exactly one of the two) an anonymous visitor. */
+    user_id: Id.optional(),
+    anonymous_id: Id.optional(),
     item_id: Id,
     /** When it happened, as the client says (UTC). */
     event_time: z.iso.datetime(),
@@ -30,6 +32,10 @@ export const EventRecord = z
     experiments: z.array(Assignment).optional(),
     /** When the token was minted (UTC, seconds precision). */
     served_at: z.iso.datetime().optional(),
+  })
+  .refine((e) => (e.user_id === undefined) !== (e.anonymous_id === undefined), {
+    message: 'exactly one of user_id or anonymous_id is required',
+    path: ['user_id'],
   })
   .meta({ id: 'EventRecord' })
 export type EventRecord = z.infer<typeof EventRecord>

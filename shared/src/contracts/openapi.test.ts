@@ -136,7 +136,11 @@ describe('openApiDocument', () => {
     )
     const event = ((doc.components as Obj).schemas as Obj).Event as Obj
     expect(event.required).toEqual(
-      expect.arrayContaining(['event_id', 'type', 'user_id', 'item_id', 'event_time']),
+      expect.arrayContaining(['event_id', 'type', 'item_id', 'event_time']),
+    )
+    // The subject is one of the two (checked by the edge, not expressible as `required`).
+    expect(Object.keys(event.properties as Obj)).toEqual(
+      expect.arrayContaining(['user_id', 'anonymous_id']),
     )
   })
 

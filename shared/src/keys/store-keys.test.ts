@@ -36,6 +36,7 @@ const BUILDERS: Record<string, (d: Dims) => string> = {
   recent: (d) => redisKeys.recent(d.tenant, d.id),
   eventId: (d) => redisKeys.eventId(d.tenant, d.id),
   logClaim: (d) => redisKeys.logClaim(d.tenant, d.id),
+  eventSlot: (d) => redisKeys.eventSlot(d.tenant, 'click', d.shard, d.id),
   deletionFence: (d) => redisKeys.deletionFence(d.tenant, d.id),
 }
 
@@ -59,6 +60,7 @@ const USES: Record<string, (keyof Dims)[]> = {
   recent: ['tenant', 'id'],
   eventId: ['tenant', 'id'],
   logClaim: ['tenant', 'id'],
+  eventSlot: ['tenant', 'shard', 'id'],
   deletionFence: ['tenant', 'id'],
 }
 

@@ -76,6 +76,13 @@ export const redisKeys = {
   deletionFence: (tenant: string, subject: string) => `t:${tenant}:deleted:${subject}`,
   /** Ingestion idempotency: set (NX, with a TTL) when an `event_id` is first accepted. */
   eventId: (tenant: string, eventId: string) => `t:${tenant}:ev:${eventId}`,
+  /**
+   * Ingestion once per served slot: set (NX, with a TTL longer than a token's lifetime) when the first impression or
+   * click that a tracking token names is accepted, so a replayed token counts as a duplicate whatever its `event_id`.
+   * The slate id (free text in a JSON token) comes last.
+   */
+  eventSlot: (tenant: string, type: string, position: number, slateId: string) =>
+    `t:${tenant}:slot:${type}:${position}:${slateId}`,
   /** The log consumer's claim of an event: value = the key of the one log object that holds it. */
   logClaim: (tenant: string, eventId: string) => `t:${tenant}:logged:${eventId}`,
 } as const

@@ -72,9 +72,10 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
   const shards =
     spec.catalog_shards ??
     Math.max(1, Math.min(4096, Math.ceil(itemIds.length / (spec.items_per_shard ?? 2000))))
+  // No prototype: an item id like `__proto__` is a key, not the document's prototype.
   const shardDocs = Array.from(
     { length: shards },
-    () => ({}) as Record<string, z.output<typeof CatalogFlags>>,
+    () => Object.create(null) as Record<string, z.output<typeof CatalogFlags>>,
   )
   for (const id of itemIds)
     shardDocs[shardOf(id, shards)]![id] = CatalogFlags.parse(spec.catalog[id])
@@ -165,7 +166,7 @@ function pageUserSlates(
       shardOf(u.user_id, pages),
     )
     let doc = docs.get(key)
-    if (!doc) docs.set(key, (doc = {}))
+    if (!doc) docs.set(key, (doc = Object.create(null) as Record<string, SlateT>))
     doc[u.user_id] = parse(u.slate)
   }
   return { pages, docs: [...docs].map(([key, users]) => ({ key, users })) }

@@ -15,8 +15,17 @@ export const USER_STATE = {
   impressionsMax: 2_000,
   /** Hidden items stay suppressed this long after the user's last hide. */
   suppressionTtlS: 180 * 86_400,
+  /**
+   * At most this many hidden items per user, and as many suppressed categories: past it, a hide evicts a random
+   * earlier one (a set keeps no order). Every request reads the sets, so one client cannot grow them to slow the
+   * Redis that all tenants share; reads take at most this many too. Above the events of one call (500), so a call's
+   * own hides are never evicted.
+   */
+  suppressedMax: 1_000,
   /** Consumed items (conversions), excluded when the rules exclude seen items. */
   seenTtlS: 90 * 86_400,
+  /** At most this many consumed items per user, capped and read as hidden items are. */
+  seenMax: 1_000,
   /** Profile hash (consent, age, segment): a year and a month after the last consent change. */
   profileTtlS: 400 * 86_400,
   /**

@@ -1,4 +1,4 @@
-import type { Tier } from '../contracts/common'
+import { TIERS, type Tier } from '../contracts/common'
 import { err, ok, type Result } from '../util/result'
 import { COMPACT_VERSION, decodeCompact, encodeCompact } from './compact'
 
@@ -128,17 +128,29 @@ export async function mintTrackingTokens(
 }
 
 export type TokenError =
-  'malformed' | 'bad_signature' | 'wrong_tenant' | 'wrong_subject' | 'wrong_item'
+  'malformed' | 'bad_signature' | 'wrong_tenant' | 'wrong_subject' | 'wrong_item' | 'expired'
+
+/** How far ahead of the verifier's clock a token's `ts` may be (clocks of edge isolates differ a little). */
+export const TOKEN_CLOCK_SKEW_S = 300
+/** The latest `ts` a Date can hold (8.64e15 ms): a signed claim beyond it is malformed, not a crash. */
+const MAX_TS_S = 8_640_000_000_000
 
 /**
- * Verifies a token for the calling tenant (and, when given, the subject and item the event names).
+ * Verifies a token for the calling tenant (and, when given, the subject and item the event names, and its lifetime:
+ * minted at most `maxAgeS` before `nowMs` and at most {@link TOKEN_CLOCK_SKEW_S} after it).
  * @note The signature is checked with the caller's tenant key, so another tenant's token fails as a bad signature
- * even if its claims were edited to name the caller.
+ * even if its claims were edited to name the caller. Signed claims of the wrong shape (a JSON body with `ts: 1e300`,
+ * which only a holder of the secret can mint) are malformed.
  */
 export async function verifyTrackingToken(
   secret: string,
   token: string,
-  expect: { tenant: string; subject?: string; item?: string },
+  expect: {
+    tenant: string
+    subject?: string
+    item?: string
+    lifetime?: { nowMs: number; maxAgeS: number }
+  },
 ): Promise<Result<TrackingClaims, TokenError>> {
   const parts = token.split('.')
   if (parts.length !== 2) return err('malformed')
@@ -162,11 +174,37 @@ export async function verifyTrackingToken(
       return err('malformed')
     }
   } else return err('malformed')
-  if (!claims) return err('malformed')
+  if (!claims || !wellTyped(claims)) return err('malformed')
   if (claims.t !== expect.tenant) return err('wrong_tenant')
   if (expect.subject !== undefined && claims.u !== expect.subject) return err('wrong_subject')
   if (expect.item !== undefined && claims.i !== expect.item) return err('wrong_item')
+  if (expect.lifetime) {
+    const now = Math.floor(expect.lifetime.nowMs / 1000)
+    if (claims.ts > now + TOKEN_CLOCK_SKEW_S || claims.ts < now - expect.lifetime.maxAgeS)
+      return err('expired')
+  }
   return ok(claims)
+}
+
+const isString = (x: unknown) => typeof x === 'string'
+
+/** Claims as minted: strings, a 1-based position, a known tier, a `ts` a Date can hold (compact ones always are). */
+function wellTyped(c: TrackingClaims): boolean {
+  const x = c as unknown as Record<string, unknown>
+  return (
+    isString(x.t) &&
+    isString(x.u) &&
+    isString(x.s) &&
+    isString(x.i) &&
+    isString(x.r) &&
+    (x.v === undefined || isString(x.v)) &&
+    Number.isSafeInteger(x.p) &&
+    (x.p as number) >= 1 &&
+    Number.isSafeInteger(x.ts) &&
+    (x.ts as number) >= 0 &&
+    (x.ts as number) <= MAX_TS_S &&
+    (TIERS as readonly unknown[]).includes(x.tier)
+  )
 }
 
 /** Whether `sig` equals the first `sig.length` bytes of `full`, in time that does not depend on where they differ. */

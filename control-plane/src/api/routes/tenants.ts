@@ -103,7 +103,8 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
       method: 'post',
       path: '/v1/tenants/{tenant}/keys',
       tags: ['tenants'],
-      summary: 'Create an API key (permissions recommend, events, debug)',
+      summary:
+        'Create an API key (permissions recommend, events, debug, users; a key for browsers and apps holds recommend and events only)',
       security,
       middleware: [requires('api_key.write')] as const,
       request: {

@@ -43,7 +43,12 @@ export class CatalogView {
   get = (itemId: string): CatalogFlags | undefined => {
     if (this.memo.has(itemId)) return this.memo.get(itemId)
     const shard = this.shards.get(shardOf(itemId, this.shardCount))
-    const flags = shard ? shard[itemId] : this.remembered?.get(itemId)
+    // Own properties only: an id like `constructor` must not read Object.prototype's member as its flags.
+    const flags = shard
+      ? Object.hasOwn(shard, itemId)
+        ? shard[itemId]
+        : undefined
+      : this.remembered?.get(itemId)
     this.memo.set(itemId, flags)
     return flags
   }

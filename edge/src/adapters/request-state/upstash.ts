@@ -44,13 +44,16 @@ export class UpstashRequestState implements RequestStateReader {
     const { tenant, subject } = input
     const p = this.redis.pipeline()
     p.hgetall(redisKeys.profile(tenant, subject))
-    p.smembers(redisKeys.suppressedItems(tenant, subject))
-    p.smembers(redisKeys.suppressedCategories(tenant, subject))
+    // Bounded reads: SRANDMEMBER with a positive count returns the whole set when it holds at most that many (the
+    // writers cap it there), and never more, whatever a set grew to before the caps.
+    p.srandmember(redisKeys.suppressedItems(tenant, subject), USER_STATE.suppressedMax)
+    p.srandmember(redisKeys.suppressedCategories(tenant, subject), USER_STATE.suppressedMax)
+    // Impressions are capped on write (USER_STATE.impressionsMax) and read by window.
     p.zrange(redisKeys.impressions(tenant, subject), input.now - IMPRESSION_LOOKBACK_MS, '+inf', {
       byScore: true,
       withScores: true,
     })
-    p.smembers(redisKeys.seen(tenant, subject))
+    p.srandmember(redisKeys.seen(tenant, subject), USER_STATE.seenMax)
     p.lrange(redisKeys.recent(tenant, subject), 0, RECENT_ITEMS - 1)
     p.smembers(redisKeys.tombstones(tenant))
     if (input.withKillSwitches) p.hgetall(redisKeys.killSwitches())
@@ -115,7 +118,8 @@ function parseImpressions(flat: Array<string | number>): Map<string, number[]> {
  * too, so the adapter does not depend on that client setting.
  */
 export function toRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {}
+  // No prototype: a field named `__proto__` or `constructor` is a field like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>
   if (Array.isArray(raw)) {
     for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = String(raw[i + 1])
   } else if (raw && typeof raw === 'object') {
@@ -126,7 +130,10 @@ export function toRecord(raw: unknown): Record<string, string> {
 
 /** Hash values are JSON `{value, reason, at}`; a malformed value still counts as engaged (fail safe). */
 export function parseKillSwitches(raw: unknown): KillSwitchMap {
-  const out: Record<string, { value?: string; reason?: string; at?: string }> = {}
+  const out = Object.create(null) as Record<
+    string,
+    { value?: string; reason?: string; at?: string }
+  >
   for (const [name, v] of Object.entries(toRecord(raw))) {
     try {
       const parsed = JSON.parse(v) as { value?: unknown; reason?: unknown; at?: unknown }

@@ -21,12 +21,27 @@ const KEYS_PER_USER = 6
  * - a user deleted after the call's ingestion time gets nothing (the batch drops those events too), so a deletion
  *   that lands while the call is in flight is not undone;
  * - recent items (session context) are not written for a user whose consent is `false` now.
- * Bounds and TTLs as before: impressions trimmed to the window and the cap, recent items to their cap, each
- * written key's TTL refreshed.
+ * Bounds and TTLs: impressions trimmed to the window and the cap, recent items to their cap, hidden and consumed
+ * items to theirs (random earlier members evicted, never this call's), each written key's TTL refreshed.
  */
 const SCRIPT = `
 local now = tonumber(ARGV[1])
-local a = 9
+local a = 11
+-- Trims a set to max members by evicting random ones, never one written by this call (keep).
+local function cap(key, max, keep)
+  local over = redis.call('SCARD', key) - max
+  for _ = 1, 64 do
+    if over <= 0 then break end
+    local back = 0
+    for _, m in ipairs(redis.call('SPOP', key, over)) do
+      if keep[m] then
+        redis.call('SADD', key, m)
+        back = back + 1
+      end
+    end
+    over = back
+  end
+end
 for u = 0, #KEYS / ${KEYS_PER_USER} - 1 do
   local k = u * ${KEYS_PER_USER}
   local imps, recent, supp, seen = KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
@@ -36,6 +51,7 @@ for u = 0, #KEYS / ${KEYS_PER_USER} - 1 do
   local n = tonumber(ARGV[a])
   a = a + 1
   local t = {}
+  local hidden, consumed = {}, {}
   for _ = 1, n do
     local op, x, y = ARGV[a], ARGV[a + 1], ARGV[a + 2]
     a = a + 3
@@ -45,9 +61,11 @@ for u = 0, #KEYS / ${KEYS_PER_USER} - 1 do
         t.imps = true
       elseif op == 'hide' then
         redis.call('SADD', supp, x)
+        hidden[x] = true
         t.supp = true
       elseif op == 'seen' then
         redis.call('SADD', seen, x)
+        consumed[x] = true
         t.seen = true
       elseif op == 'recent' and keepRecent then
         redis.call('LREM', recent, 0, x)
@@ -65,8 +83,14 @@ for u = 0, #KEYS / ${KEYS_PER_USER} - 1 do
     redis.call('LTRIM', recent, 0, tonumber(ARGV[5]) - 1)
     redis.call('EXPIRE', recent, ARGV[6])
   end
-  if t.supp then redis.call('EXPIRE', supp, ARGV[7]) end
-  if t.seen then redis.call('EXPIRE', seen, ARGV[8]) end
+  if t.supp then
+    cap(supp, tonumber(ARGV[9]), hidden)
+    redis.call('EXPIRE', supp, ARGV[7])
+  end
+  if t.seen then
+    cap(seen, tonumber(ARGV[10]), consumed)
+    redis.call('EXPIRE', seen, ARGV[8])
+  end
 end
 return 0
 `
@@ -90,6 +114,8 @@ export function applyScript(
     USER_STATE.recentTtlS,
     USER_STATE.suppressionTtlS,
     USER_STATE.seenTtlS,
+    USER_STATE.suppressedMax,
+    USER_STATE.seenMax,
   ].map(String)
   for (const [subject, list] of ops) {
     keys.push(...userKeys(tenant, subject))

@@ -1,10 +1,19 @@
 import { Redis } from '@upstash/redis/cloudflare'
-import { redisKeys, USER_STATE, userStateKeys, type TrackedEvent } from '@recsys/shared'
+import { eventSubject, redisKeys, USER_STATE, userStateKeys } from '@recsys/shared'
 import { applyScript, type StateOp } from './apply-script'
-import type { ClaimStatus, UserStateWriter } from './interface'
+import type { ClaimedEvent, ClaimStatus, EventClaim, EventSlot, UserStateWriter } from './interface'
 
 const DONE = 'd'
 const PENDING = 'p:'
+
+const slotKey = (tenant: string, s: EventSlot) =>
+  redisKeys.eventSlot(tenant, s.type, s.position, s.slate)
+
+/** The `event_id` a pending slot claim (`p:<callId>:<event_id>`) was made for; call ids hold no `:`. */
+function pendingEvent(value: string): string | undefined {
+  const colon = value.indexOf(':', PENDING.length)
+  return colon < 0 ? undefined : value.slice(colon + 1)
+}
 
 /**
  * User-state writes over Upstash REST with the real client: one pipeline to claim a call's event ids, one to apply
@@ -26,37 +35,58 @@ export class UpstashUserState implements UserStateWriter {
     })
   }
 
-  async claim(tenant: string, callId: string, eventIds: readonly string[]) {
+  async claim(tenant: string, callId: string, events: readonly EventClaim[], slotTtlS: number) {
     const mine = `${PENDING}${callId}`
     const p = this.redis.pipeline()
-    for (const id of eventIds)
-      p.set(redisKeys.eventId(tenant, id), mine, {
+    for (const e of events) {
+      p.set(redisKeys.eventId(tenant, e.eventId), mine, {
         nx: true,
         get: true,
         ex: USER_STATE.eventIdTtlS,
       })
+      if (e.slot)
+        p.set(slotKey(tenant, e.slot), `${mine}:${e.eventId}`, {
+          nx: true,
+          get: true,
+          ex: slotTtlS,
+        })
+    }
     const out = await p.exec()
     const first = new Set<string>()
-    const status = eventIds.map((id, i): ClaimStatus => {
+    let at = 0
+    const status = events.map((e): ClaimStatus => {
+      const prev = out[at++] as string | null
+      const slotPrev = e.slot ? (out[at++] as string | null) : null
       // The same id earlier in this call: whatever its claim found, this copy is a duplicate.
-      if (first.has(id)) return 'duplicate'
-      first.add(id)
-      const prev = out[i] as string | null
-      if (prev === null) return 'fresh'
-      return prev.startsWith(PENDING) && prev !== mine ? 'retry' : 'duplicate'
+      if (first.has(e.eventId)) return 'duplicate'
+      first.add(e.eventId)
+      const byId: ClaimStatus =
+        prev === null ? 'fresh' : prev.startsWith(PENDING) && prev !== mine ? 'retry' : 'duplicate'
+      if (!e.slot || byId === 'duplicate') return byId
+      const bySlot: ClaimStatus =
+        slotPrev === null
+          ? 'fresh'
+          : // Pending for this very event_id: its own earlier attempt. For another one (in this call or any other),
+            // or done: the slot has counted already.
+            slotPrev.startsWith(PENDING) && pendingEvent(slotPrev) === e.eventId
+            ? 'retry'
+            : 'duplicate'
+      return bySlot === 'fresh' ? byId : bySlot
     })
     return { status }
   }
 
-  async apply(tenant: string, events: readonly TrackedEvent[], now: number): Promise<void> {
+  async apply(tenant: string, events: readonly ClaimedEvent[], now: number): Promise<void> {
     if (events.length === 0) return
     const oldest = now - USER_STATE.impressionWindowMs
     const ops = new Map<string, StateOp[]>()
     // Oldest first, so the newest recent item ends at the head of the list. By instant, not by text: offsets and
     // fractional seconds make the text order wrong.
-    const ordered = [...events].sort((a, b) => Date.parse(a.event_time) - Date.parse(b.event_time))
+    const ordered = events
+      .map((c) => c.event)
+      .sort((a, b) => Date.parse(a.event_time) - Date.parse(b.event_time))
     for (const e of ordered) {
-      const subject = `u.${e.user_id}`
+      const subject = eventSubject(e)
       let list = ops.get(subject)
       if (!list) ops.set(subject, (list = []))
       if (e.type === 'impression') {
@@ -71,8 +101,10 @@ export class UpstashUserState implements UserStateWriter {
     const { script, keys, args } = applyScript(tenant, ops, now)
     const p = this.redis.pipeline()
     p.eval(script, keys, args)
-    for (const event of events)
+    for (const { event, slot } of events) {
       p.set(redisKeys.eventId(tenant, event.event_id), DONE, { xx: true, keepTtl: true })
+      if (slot) p.set(slotKey(tenant, slot), DONE, { xx: true, keepTtl: true })
+    }
     await p.exec()
   }
 

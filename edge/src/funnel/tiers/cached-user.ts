@@ -37,7 +37,8 @@ export const cachedUserTier: TierSource = {
       shardOf(user, pages),
     )
     const page = await ctx.store.getImmutable(key, UserSlatePage)
-    const slate = page?.users[user] ?? null
+    // Own properties only: a user id like `constructor` has no slate, whatever Object.prototype holds.
+    const slate = page && Object.hasOwn(page.users, user) ? page.users[user]! : null
     return fromSlate(slate, 'cached_user', 'personalized', 'user_slate', 'recommended_for_you')
   },
 }
