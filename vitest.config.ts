@@ -31,9 +31,9 @@ const scorerProxyPort = Number(process.env.RECSYS_TEST_SCORER_PROXY_PORT) || (aw
 process.env.RECSYS_TEST_SCORER_PROXY_PORT = String(scorerProxyPort)
 
 /**
- * Three projects: `shared` and `dev` run in Node; `edge` runs inside workerd with real Miniflare KV, R2 and Queues,
- * and reaches real Redis through the Upstash gateway that `edge/test/global-setup.ts` starts, and the real scorer
- * through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
+ * Six projects: `shared`, `dev`, `gpu-scorer`, `trainer` and `control-plane` run in Node; `edge` runs inside workerd
+ * with real Miniflare KV, R2 and Queues, and reaches real Redis through the Upstash gateway that
+ * `edge/test/global-setup.ts` starts, and the real scorer through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
  * a scorer; the scorer tests set it per request env to a lane of the proxy.
  */
 export default defineConfig({
@@ -57,6 +57,14 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'trainer',
+          include: ['trainer/src/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
         },
       },
       {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { buildModelBundle, buildMlp, type Mlp } from '@recsys/control-plane/model'
+import { buildModelBundle, buildMlp, type Mlp } from '@recsys/trainer/model'
 import {
   encodeIndexBundle,
   RANKER_FEATURES,

@@ -11,16 +11,20 @@ import {
   liveChampion,
   recordEvaluation,
   type ChampionDecision,
-} from './champion'
-import { catalogInteractions, itemsByUser, type Dataset } from './dataset'
+} from '../release/champion'
+import { catalogInteractions, itemsByUser, type Dataset } from '@recsys/trainer/data/dataset'
 import { loadDataset } from './load-dataset'
 import { aggregateInteractions } from './aggregate'
-import { ALS_PARAMS, trainAls } from './als'
-import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
-import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { releaseModels } from './trained-models'
-import { simpleArtifacts, toNdjson } from './simple-artifacts'
-import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from './report'
+import { ALS_PARAMS, trainAls } from '@recsys/trainer/recommenders/als'
+import {
+  buildIndexBundle,
+  DEFAULT_HNSW,
+  MIN_INDEX_RECALL,
+} from '@recsys/trainer/artifacts/hnsw-index'
+import { mfEmbeddings, mfUserSlates } from '@recsys/trainer/artifacts/mf-artifacts'
+import { releaseModels } from '@recsys/trainer/ranker/trained-models'
+import { simpleArtifacts, toNdjson } from '@recsys/trainer/artifacts/simple-artifacts'
+import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from '@recsys/trainer/eval/report'
 
 export interface PipelineInput {
   tenant: string
