@@ -32,7 +32,11 @@ export function edgeCountry(req: Request): string | undefined {
     : undefined
 }
 
-const NO_RULES: RuleBundle = { version: 'none', eligibility: { exclude_seen: true }, rerank: {} }
+const NO_RULES: RuleBundle = {
+  version: 'none',
+  eligibility: { exclude_seen: true, exclude_consumed: true },
+  rerank: {},
+}
 
 /** Serves one recommendation request (ARCHITECTURE §5, steps 1–7). */
 export async function recommend(

@@ -83,7 +83,7 @@ describe('prefilter', () => {
               user: { ...EMPTY_USER_STATE, suppressedItems: suppressed },
               country: r.country,
               privacy: 'personalized',
-              rules: { exclude_seen: false },
+              rules: { exclude_seen: false, exclude_consumed: false },
             })
             expect(got.kept).toEqual(want.kept)
             const byId = (a: { item_id: string }, b: { item_id: string }) =>

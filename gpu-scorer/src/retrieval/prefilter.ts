@@ -37,7 +37,7 @@ function prefilterContext(
     user: { ...EMPTY_USER_STATE, suppressedItems: suppressed },
     country,
     privacy: 'personalized',
-    rules: { exclude_seen: false },
+    rules: { exclude_seen: false, exclude_consumed: false },
   }
 }
 

@@ -56,6 +56,7 @@ export const STAGE_IDS = [
   'suppression',
   'frequency_cap',
   'seen',
+  'consumed',
   'relevance_floor',
   'freshness',
   'category_cap',
@@ -78,6 +79,7 @@ export type ReasonCode =
   | 'suppressed_category'
   | 'frequency_capped'
   | 'already_seen'
+  | 'consumed'
   | 'below_relevance_floor'
   | 'sponsored_cap'
   | 'below_cut'

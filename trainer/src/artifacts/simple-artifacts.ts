@@ -50,7 +50,11 @@ export interface SimpleArtifacts {
 export const SIMPLE_RULES: RulesFile = {
   default: {
     version: 'simple-rules-1',
-    eligibility: { exclude_seen: true, frequency_cap: { max: 5, window_s: 86_400 } },
+    eligibility: {
+      exclude_seen: true,
+      exclude_consumed: true,
+      frequency_cap: { max: 5, window_s: 86_400 },
+    },
     rerank: {
       category_cap: { max: 4, top_n: 10 },
       freshness: { boost: 0.2, half_life_days: 30 },
