@@ -23,6 +23,8 @@ export interface ScorerFixture {
   denylist: string[]
   traps: { unavailable: string[]; denied: string[]; onlyInDE: string[] }
   users: string[]
+  /** The release's `consumed` artifact: each user's training history, which `exclude_consumed` keeps out. */
+  consumed: Record<string, string[]>
   /** An edge model over EDGE_FEATURES: score = category_affinity + 0.1 · rank_reciprocal. */
   edgeModel: { base64: string; metadata: ModelMetadata }
 }
@@ -75,7 +77,9 @@ export default async function setup(project: TestProject) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'edge-scorer-'))
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }))
     const tenant = `sc-${Math.random().toString(36).slice(2, 10)}`
-    const store = await writeFixtureStore(dataDir, { tenant, items: 300, users: 20 })
+    // user-6 consumed every even item in training: the release carries that history.
+    const consumed = { 'user-6': Array.from({ length: 150 }, (_, i) => `item-${2 * i}`) }
+    const store = await writeFixtureStore(dataDir, { tenant, items: 300, users: 20, consumed })
     const scorer = await startScorer({ port: await freePort(), dataDir, token: SCORER_TOKEN })
     cleanup.push(() => scorer.stop())
     const proxy = await startScorerProxy({ port: proxyPort, upstream: scorer.url })
@@ -96,6 +100,7 @@ export default async function setup(project: TestProject) {
       denylist: store.denylist,
       traps: store.traps,
       users: store.users,
+      consumed,
       edgeModel: {
         base64: Buffer.from(edge.onnx).toString('base64'),
         metadata: { ...edge.metadata, score_range: [-10, 10] },

@@ -57,6 +57,8 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     debugKey = await createKey(tenant, ['recommend', 'debug'])
     for (const u of fx.users.slice(0, 4))
       await seedUser(tenant, u, { consent: true, suppressedItems: suppressed() })
+    await seedUser(tenant, 'user-6', { consent: true })
+    await seedRecent(tenant, 'user-6', ['item-1', 'item-3', 'item-5'])
     await seedRecent(tenant, 'user-1', ['item-20', 'item-21', 'item-22'])
     await redis().sadd(redisKeys.tombstones(tenant), tombstoned)
   })
@@ -114,12 +116,31 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     const e = await lane('anchored')
     const { json } = await recommend(
       key,
-      { surface: 'related_items', subject: { user_id: 'user-1' }, context: { item_id: 'item-9' } },
+      {
+        surface: 'related_items',
+        subject: { user_id: 'user-1' },
+        context: { item_id: 'item-9' },
+        limit: 30,
+      },
       e,
     )
     expect(json.metadata.tier).toBe('ranked')
     expect((await laneStats('anchored')).last!.body.anchor_item).toBe('item-9')
     expect(json.items.map((i: any) => i.item_id)).not.toContain('item-9')
+  })
+
+  it("exclude_consumed: the release's history of the user and their recent items never come back from ranked", async () => {
+    const e = await lane('consumed')
+    const history = new Set([...fx.consumed['user-6']!, 'item-1', 'item-3', 'item-5'])
+    const { json } = await recommend(debugKey, home('user-6', { limit: 40, debug: true }), e)
+    expect(json.metadata).toMatchObject({ tier: 'ranked', degraded: false })
+    expect(json.items).toHaveLength(40)
+    for (const it of json.items) expect(history.has(it.item_id), it.item_id).toBe(false)
+    expect((await laneStats('consumed')).last!.body).toMatchObject({
+      subject: 'u.user-6',
+      recent_items: ['item-1', 'item-3', 'item-5'],
+      exclude_consumed: true,
+    })
   })
 
   const faults = [

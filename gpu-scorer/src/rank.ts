@@ -68,6 +68,7 @@ export async function rank(
     retrieval.candidates,
     retrieval.report,
     ctx.now ?? Date.now(),
+    subject.consumed,
   ).kept
   const tRetrieve = clock()
 

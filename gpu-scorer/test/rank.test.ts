@@ -68,12 +68,16 @@ describe('POST /v1/rank: retrieval', () => {
     const annTop = new Set(byDot.slice(0, 2 * quotas.ann))
     const seeds = [...req.session_items!, ...req.recent_items!]
     const i2i = new Set(seeds.flatMap((s) => fx.neighbors[s]!.map((n) => n.item_id)))
-    const trending = new Set(fx.trending.items.slice(0, quotas.trending).map((e) => e.item_id))
-    const editorial = new Set(
-      fx.fallback.lists
-        .find((l) => l.surface === 'home_feed')!
-        .slate.items.slice(0, quotas.editorial)
-        .map((e) => e.item_id),
+    // Lists are read past the user's history (the recent items: `exclude_consumed` is on by default).
+    const fresh = (ids: string[], n: number) =>
+      new Set(ids.filter((id) => !req.recent_items!.includes(id)).slice(0, n))
+    const trending = fresh(
+      fx.trending.items.map((e) => e.item_id),
+      quotas.trending,
+    )
+    const editorial = fresh(
+      fx.fallback.lists.find((l) => l.surface === 'home_feed')!.slate.items.map((e) => e.item_id),
+      quotas.editorial,
     )
     for (const it of r.items) {
       // sources in priority order, `source` the first

@@ -112,6 +112,7 @@ export async function recommend(
       started,
       tombstones: rt.tombstones,
       excludeSeen: rules.eligibility.exclude_seen,
+      excludeConsumed: rules.eligibility.exclude_consumed,
       scorer,
       artifacts,
       floored,

@@ -112,6 +112,20 @@ describe('simpleArtifacts on a tiny dataset', () => {
     expect(slateOf('b').map((e) => e.source)).not.toContain('mf')
   })
 
+  it("leaves the user's consumed items out of a model's slate too", () => {
+    const withModel = simpleArtifacts(tiny, {
+      surfaces,
+      now,
+      version: 'v',
+      // a consumed i1 and i2: a model that lists them anyway does not get them published.
+      userSlates: new Map([
+        ['a', ['i2', 'i3', 'i1', 'i4'].map((item_id) => ({ item_id, score: 1 }))],
+      ]),
+    })
+    const slate = withModel.slates.find((l) => l.type === 'user' && l.user_id === 'a')!.slate
+    expect(slate.items.map((e) => e.item_id)).toEqual(['i3', 'i4'])
+  })
+
   it('anchors related items on co-occurrence, never on the anchor', () => {
     const anchored = (i: string) =>
       a.slates.find((l) => l.type === 'anchored' && l.item_id === i)?.slate.items

@@ -1,14 +1,14 @@
-import type {
-  CatalogFile,
-  DenylistFile,
-  FallbackFile,
-  NeighborsFile,
-  RulesFile,
-  Slate,
-  SlateEntry,
-  SlateLine,
-  SurfaceConfig,
-  TrendingFile,
+import {
+  type CatalogFile,
+  type DenylistFile,
+  type FallbackFile,
+  type NeighborsFile,
+  type RulesFile,
+  type Slate,
+  type SlateEntry,
+  type SlateLine,
+  type SurfaceConfig,
+  type TrendingFile,
 } from '@recsys/shared'
 import { coOccurrence, histories, lastTouched, neighbors } from '../recommenders/co-occurrence'
 import type { Dataset } from '../data/dataset'
@@ -25,8 +25,8 @@ export interface SimpleArtifactsOptions {
   /** Stamped on every slate. */
   version: string
   /**
-   * Each user's slate from a model (scored, best first, consumed items already left out): replaces the
-   * co-occurrence blend for users it has a list for. Entries are filtered to available items here.
+   * Each user's slate from a model (scored, best first): replaces the co-occurrence blend for users it has a list
+   * for. Entries are filtered here to available items the user has not consumed.
    */
   userSlates?: ReadonlyMap<string, readonly Scored[]>
   /** Most entries of a model's user slate. */
@@ -133,10 +133,12 @@ export function simpleArtifacts(
 
   /** Co-occurrence with the user's recent items blended with their cluster's list, minus what they consumed. */
   const userEntries = (user: string, cluster: number): SlateEntry[] => {
+    const consumed = history.get(user) ?? []
+    const seen = new Set(consumed)
     const fromModel = userSlates?.get(user)
     if (fromModel)
       return fromModel
-        .filter((s) => available(s.item_id))
+        .filter((s) => available(s.item_id) && !seen.has(s.item_id))
         .slice(0, userSlateSize)
         .map((s) => ({
           item_id: s.item_id,
@@ -144,7 +146,6 @@ export function simpleArtifacts(
           source: userSlateSource,
           reason: 'for_you',
         }))
-    const consumed = history.get(user) ?? []
     const cf = new Map<string, number>()
     consumed.slice(0, RECENT_ITEMS).forEach((a, j) => {
       for (const n of near.get(a) ?? [])
@@ -153,7 +154,6 @@ export function simpleArtifacts(
     const seg = new Map((clusterLists.get(cluster) ?? []).map((s) => [s.item_id, s.score]))
     const cfMax = Math.max(0, ...cf.values()) || 1
     const segMax = Math.max(0, ...seg.values()) || 1
-    const seen = new Set(consumed)
     const out: (Scored & { fromCf: boolean })[] = []
     for (const item_id of new Set([...cf.keys(), ...seg.keys()])) {
       if (seen.has(item_id)) continue

@@ -78,6 +78,7 @@ export function rankRequest(ctx: TierContext): RankRequestInput {
     ...(ctx.surface.kind === 'item_anchored' &&
       ctx.context.item_id && { anchor_item: ctx.context.item_id }),
     exclude: [...exclude].slice(0, MAX.exclude),
+    exclude_consumed: ctx.excludeConsumed,
     ...(country && country.length === 2 && { country }),
     // Headroom: final eligibility and rerank may still drop some of what the scorer returns.
     limit: Math.min(MAX.limit, ctx.limit * 2 + 10),
