@@ -25,6 +25,8 @@ export interface ScorerFixture {
   users: string[]
   /** The release's `consumed` artifact: each user's training history, which `exclude_consumed` keeps out. */
   consumed: Record<string, string[]>
+  /** Each item's neighbours (ids, best first): what an item-anchored request serves first. */
+  neighbors: Record<string, string[]>
   /** An edge model over EDGE_FEATURES: score = category_affinity + 0.1 · rank_reciprocal. */
   edgeModel: { base64: string; metadata: ModelMetadata }
 }
@@ -101,6 +103,9 @@ export default async function setup(project: TestProject) {
       traps: store.traps,
       users: store.users,
       consumed,
+      neighbors: Object.fromEntries(
+        Object.entries(store.neighbors).map(([id, list]) => [id, list.map((n) => n.item_id)]),
+      ),
       edgeModel: {
         base64: Buffer.from(edge.onnx).toString('base64'),
         metadata: { ...edge.metadata, score_range: [-10, 10] },

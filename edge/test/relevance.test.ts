@@ -1,5 +1,5 @@
 import { SELF } from 'cloudflare:test'
-import type { ReleaseSpec } from '@recsys/shared'
+import { anchorReason, type ReleaseSpec } from '@recsys/shared'
 import { describe, expect, it } from 'vitest'
 import { baseSpec, createKey, newTenant, publish, seedUser } from './fixtures'
 import { waitForLog } from './log-reader'
@@ -8,7 +8,8 @@ import { seedRecent } from './scorer-fixture'
 
 /**
  * Relevance at the edge without a scorer (issue 17): `exclude_consumed` drops the user's recent items (their history
- * in user state) on every tier the ladder reads, with stage and reason `consumed` in debug and the decision log.
+ * in user state) on every tier the ladder reads, with stage and reason `consumed` in debug and the decision log;
+ * item-anchored surfaces serve the anchor's neighbours first, with a reason naming the anchor.
  * The scorer-facing tier (`ranked`) is covered in ranked.test.ts.
  */
 
@@ -109,5 +110,42 @@ describe('exclude_consumed at the edge', () => {
       stage: 'consumed',
       reason: 'consumed',
     })
+  })
+})
+
+describe('item-anchored surfaces at the edge', () => {
+  const related = (anchor: string, extra: Record<string, unknown> = {}) => ({
+    surface: 'related_items',
+    subject: { anonymous_id: 'a1' },
+    context: { item_id: anchor },
+    limit: 10,
+    debug: true,
+    ...extra,
+  })
+
+  it("serve the anchor's slate first, with a reason naming the anchor, then the fill, never the anchor", async () => {
+    // baseSpec's slate of i1 lists i1 itself and gives no reasons (a slate another system produced): the edge drops
+    // the anchor and names it in the reason.
+    const { key } = await setUp()
+    const { json } = await recommend(key, related('i1'))
+    expect(json.metadata.tier).toBe('cached_user')
+    const items: Array<{ item_id: string; reason: string; source: string }> = json.items
+    expect(items.map((i) => i.item_id)).not.toContain('i1')
+    expect(items.slice(0, 3)).toEqual([
+      expect.objectContaining({ item_id: 'i36', source: 'item2item', reason: anchorReason('i1') }),
+      expect.objectContaining({ item_id: 'i37', source: 'item2item', reason: anchorReason('i1') }),
+      expect.objectContaining({ item_id: 'i38', source: 'item2item', reason: anchorReason('i1') }),
+    ])
+    expect(items.length).toBe(10)
+    for (const it of items.slice(3)) expect(it.reason).not.toBe(anchorReason('i1'))
+  })
+
+  it('an anchor without a slate is served the fill only, never itself', async () => {
+    const { key } = await setUp()
+    const { json } = await recommend(key, related('i3'))
+    const ids = json.items.map((i: { item_id: string }) => i.item_id)
+    expect(ids.length).toBe(10)
+    expect(ids).not.toContain('i3')
+    expect(json.metadata.tier).toBe('global_popular')
   })
 })

@@ -170,9 +170,12 @@ describe('POST /v1/rank: scores', () => {
         expect(
           Math.abs(it.score - referenceScore(fx, req, it.item_id, it.sources).score),
         ).toBeLessThan(1e-5)
-      // sorted by score, cut to limit
+      // sorted by score, cut to limit (on an anchored request, the anchor's neighbours first, then the rest)
+      const pinned = (it: { reason: string }) => it.reason.startsWith('related_to:')
       for (let i = 1; i < r.items.length; i++)
-        expect(r.items[i - 1]!.score).toBeGreaterThanOrEqual(r.items[i]!.score)
+        if (pinned(r.items[i - 1]!) === pinned(r.items[i]!))
+          expect(r.items[i - 1]!.score).toBeGreaterThanOrEqual(r.items[i]!.score)
+        else expect(pinned(r.items[i - 1]!)).toBe(true)
       const top = await rank({ ...req, limit: 7 })
       // (the same ids; scores agree to float precision: GEMM sums depend on the batch's shape)
       expect(top.items.map((i) => i.item_id)).toEqual(r.items.slice(0, 7).map((i) => i.item_id))

@@ -1,12 +1,13 @@
 import fc from 'fast-check'
-import { RankResponse, type RankRequestInput } from '@recsys/shared'
+import { anchorReason, RankResponse, type RankRequestInput } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeFixtureStore, type FixtureStore } from './fixture-store'
 import { rankCall, scorerOn, tempStore } from './harness'
 
 /**
  * What the scorer serves is relevant (issue 17): the user's history is dropped before scoring where the rules say
- * `exclude_consumed` (the release's `consumed` artifact and the request's recent items). A real scorer over HTTP on a fixture store whose release carries a
+ * `exclude_consumed` (the release's `consumed` artifact and the request's recent items), and an item-anchored request
+ * serves the anchor's neighbours first. A real scorer over HTTP on a fixture store whose release carries a
  * `consumed` artifact.
  */
 let store: Awaited<ReturnType<typeof tempStore>>
@@ -107,5 +108,55 @@ describe('exclude_consumed at the scorer', () => {
       ),
       { numRuns: 40 },
     )
+  })
+})
+
+describe('item-anchored requests', () => {
+  const anchor = 'item-9'
+  const eligible = (id: string) =>
+    fx.catalog[id]!.available && !fx.denylist.includes(id) && !fx.traps.onlyInDE.includes(id)
+
+  it("serve the anchor's neighbours first (source item2item, a reason naming the anchor), then the fill, never the anchor", async () => {
+    const r = await rank(
+      base({
+        surface: 'related_items',
+        anchor_item: anchor,
+        subject: 'u.user-4',
+        recent_items: [],
+      }),
+    )
+    const neighbours = fx.neighbors[anchor]!.map((n) => n.item_id).filter(eligible)
+    expect(neighbours.length).toBeGreaterThan(5)
+    const head = r.items.slice(0, neighbours.length)
+    expect(new Set(head.map((i) => i.item_id))).toEqual(new Set(neighbours))
+    for (const it of head)
+      expect(it).toMatchObject({ source: 'item2item', reason: anchorReason(anchor) })
+    // The neighbours by score, then the personalised fill by score.
+    for (let i = 1; i < head.length; i++)
+      expect(head[i - 1]!.score).toBeGreaterThanOrEqual(head[i]!.score)
+    const fill = r.items.slice(neighbours.length)
+    expect(fill.length).toBeGreaterThan(50)
+    for (const it of fill) expect(it.reason).not.toBe(anchorReason(anchor))
+    for (let i = 1; i < fill.length; i++)
+      expect(fill[i - 1]!.score).toBeGreaterThanOrEqual(fill[i]!.score)
+    expect(r.items.map((i) => i.item_id)).not.toContain(anchor)
+  })
+
+  it('leave out the neighbours the user consumed, and keep the rest first', async () => {
+    const r = await rank(base({ surface: 'related_items', anchor_item: anchor, recent_items: [] }))
+    const fresh = fx.neighbors[anchor]!.map((n) => n.item_id).filter(
+      (id) => eligible(id) && !history.has(id),
+    )
+    const head = r.items.slice(0, fresh.length)
+    expect(new Set(head.map((i) => i.item_id))).toEqual(new Set(fresh))
+    for (const it of r.items) expect(history.has(it.item_id)).toBe(false)
+  })
+
+  it('with a limit below the neighbour count serve neighbours only', async () => {
+    const r = await rank(
+      base({ surface: 'related_items', anchor_item: anchor, subject: 'u.user-4', limit: 3 }),
+    )
+    expect(r.items).toHaveLength(3)
+    for (const it of r.items) expect(it.reason).toBe(anchorReason(anchor))
   })
 })

@@ -20,6 +20,8 @@ export interface SubjectContext {
   seeds: string[]
   /** Item-to-item evidence from every seed's neighbour list (not cut to a quota: features read it too). */
   i2i: Map<string, I2iEvidence>
+  /** The anchor's neighbours in their list's order (the anchor left out); empty without an anchor. */
+  anchorNeighbors: string[]
   /**
    * The user's history, dropped by every source before its quota and by the pre-filter (`exclude_consumed`): the
    * release's consumed items of a `u.` subject and the request's recent items. Empty when the rule is off.
@@ -59,6 +61,13 @@ export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectConte
         e.hits++
       } else i2i.set(n.item_id, { max: sim, hits: 1 })
     }
+  const anchor = req.anchor_item
+  const anchorNeighbors =
+    anchor === undefined
+      ? []
+      : [...new Set((r.neighbors.get(anchor) ?? []).map((n) => n.item_id))].filter(
+          (id) => id !== anchor,
+        )
   return {
     vector,
     vectorFrom,
@@ -66,6 +75,7 @@ export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectConte
     historyCategories,
     seeds,
     i2i,
+    anchorNeighbors,
     consumed: consumedOf(r, req),
   }
 }

@@ -10,6 +10,11 @@ export interface Candidate {
   score?: number
   /** The least private mode under which this candidate may be served (what data produced it). */
   needs: PrivacyMode
+  /**
+   * A neighbour of the request's anchor item (item-anchored surfaces): rerank never re-sorts one of these behind a
+   * candidate of the same tier without the flag, so the neighbours stay ahead of the personalised fill.
+   */
+  anchored?: boolean
 }
 
 /** Why a candidate was removed, and by which stage. */

@@ -132,6 +132,11 @@ describe('simpleArtifacts on a tiny dataset', () => {
     expect(anchored('i1')!.map((e) => e.item_id)).toEqual(['i2', 'i3'])
     expect(anchored('i3')!.map((e) => e.item_id)).toEqual(['i1'])
     expect(anchored('i4')).toBeUndefined()
+    // Source item2item and a reason that names the anchor.
+    expect(anchored('i1')!.map((e) => [e.source, e.reason])).toEqual([
+      ['item2item', 'related_to:i1'],
+      ['item2item', 'related_to:i1'],
+    ])
     expect(a.neighbors.items.i1!.map((e) => e.item_id)).toEqual(['i2', 'i3'])
   })
 

@@ -1,4 +1,5 @@
 import {
+  anchorReason,
   type CatalogFile,
   type DenylistFile,
   type FallbackFile,
@@ -189,7 +190,7 @@ export function simpleArtifacts(
             type: 'anchored',
             surface: id,
             item_id: it.item_id,
-            slate: slate(entries(list, 'item2item', 'similar_items')),
+            slate: slate(entries(list, 'item2item', anchorReason(it.item_id))),
           })
       }
     for (const c of clusters)
