@@ -38,9 +38,9 @@ process.env.RECSYS_TEST_SCORER_PROXY_PORT = String(scorerProxyPort)
 const HANG_GUARD_MS = 180_000
 
 /**
- * Three projects: `shared` and `dev` run in Node; `edge` runs inside workerd with real Miniflare KV, R2 and Queues,
- * and reaches real Redis through the Upstash gateway that `edge/test/global-setup.ts` starts, and the real scorer
- * through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
+ * Six projects: `shared`, `dev`, `gpu-scorer`, `trainer` and `control-plane` run in Node; `edge` runs inside workerd
+ * with real Miniflare KV, R2 and Queues, and reaches real Redis through the Upstash gateway that
+ * `edge/test/global-setup.ts` starts, and the real scorer through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
  * a scorer; the scorer tests set it per request env to a lane of the proxy.
  */
 export default defineConfig({
@@ -70,6 +70,15 @@ export default defineConfig({
         test: {
           name: 'gpu-scorer',
           include: ['gpu-scorer/src/**/*.test.ts', 'gpu-scorer/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: HANG_GUARD_MS,
+          hookTimeout: HANG_GUARD_MS,
+        },
+      },
+      {
+        test: {
+          name: 'trainer',
+          include: ['trainer/src/**/*.test.ts'],
           environment: 'node',
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,

@@ -1,4 +1,4 @@
-import { buildModelBundle } from '@recsys/control-plane/model'
+import { buildModelBundle } from '@recsys/trainer/model'
 import { RANKER_FEATURE_COUNT, RANKER_FEATURES } from '@recsys/shared'
 import * as ort from 'onnxruntime-node'
 import { sessionOptions } from '../../gpu-scorer/src/artifacts/ranker-model'

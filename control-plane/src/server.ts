@@ -80,7 +80,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // onnxruntime-node loads only when a model is first checked.
     modelCheck:
       opts.modelCheck ??
-      (async (bytes, meta) => (await import('./model/probe')).checkModel(bytes, meta)),
+      (async (bytes, meta) =>
+        (await import('@recsys/trainer/model/probe')).checkModel(bytes, meta)),
     log: opts.log,
   }
   const adminToken = await bootstrapAdmin(db.db, opts.adminToken)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
 import { EDGE_FEATURES, planRelease, r2Keys, redisKeys } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { linearModel } from '../src/model/bundle'
+import { linearModel } from '@recsys/trainer/model/bundle'
 import { startEdgeStack } from './edge-stack'
 
 /**

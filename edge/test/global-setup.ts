@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { EDGE_FEATURES, type ModelMetadata } from '@recsys/shared'
-import { linearModel } from '../../control-plane/src/model/bundle'
+import { linearModel } from '@recsys/trainer/model/bundle'
 import { startGateway } from '../../dev/src/gateway/server'
 import { ensureRedis } from '../../dev/src/redis/ensure-redis'
 import { writeFixtureStore } from '../../gpu-scorer/test/fixture-store'
@@ -23,6 +23,10 @@ export interface ScorerFixture {
   denylist: string[]
   traps: { unavailable: string[]; denied: string[]; onlyInDE: string[] }
   users: string[]
+  /** The release's `consumed` artifact: each user's training history, which `exclude_consumed` keeps out. */
+  consumed: Record<string, string[]>
+  /** Each item's neighbours (ids, best first): what an item-anchored request serves first. */
+  neighbors: Record<string, string[]>
   /** An edge model over EDGE_FEATURES: score = category_affinity + 0.1 · rank_reciprocal. */
   edgeModel: { base64: string; metadata: ModelMetadata }
 }
@@ -75,7 +79,9 @@ export default async function setup(project: TestProject) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'edge-scorer-'))
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }))
     const tenant = `sc-${Math.random().toString(36).slice(2, 10)}`
-    const store = await writeFixtureStore(dataDir, { tenant, items: 300, users: 20 })
+    // user-6 consumed every even item in training: the release carries that history.
+    const consumed = { 'user-6': Array.from({ length: 150 }, (_, i) => `item-${2 * i}`) }
+    const store = await writeFixtureStore(dataDir, { tenant, items: 300, users: 20, consumed })
     const scorer = await startScorer({ port: await freePort(), dataDir, token: SCORER_TOKEN })
     cleanup.push(() => scorer.stop())
     const proxy = await startScorerProxy({ port: proxyPort, upstream: scorer.url })
@@ -96,6 +102,10 @@ export default async function setup(project: TestProject) {
       denylist: store.denylist,
       traps: store.traps,
       users: store.users,
+      consumed,
+      neighbors: Object.fromEntries(
+        Object.entries(store.neighbors).map(([id, list]) => [id, list.map((n) => n.item_id)]),
+      ),
       edgeModel: {
         base64: Buffer.from(edge.onnx).toString('base64'),
         metadata: { ...edge.metadata, score_range: [-10, 10] },

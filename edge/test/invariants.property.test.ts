@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { PrivacyMode, ReleaseSpec } from '@recsys/shared'
 import { createKey, newTenant, publish, seedUser, slate } from './fixtures'
 import { recommend } from './request'
+import { seedRecent } from './scorer-fixture'
 
 /**
  * Property tests through the real app, real Miniflare KV and real Redis: random catalogs, denylists, suppression
@@ -31,6 +32,9 @@ const world = fc
     denied: fc.array(fc.integer({ min: 0, max: 34 }), { maxLength: 8 }),
     suppressed: fc.array(fc.integer({ min: 0, max: 34 }), { maxLength: 6 }),
     suppressedCats: fc.subarray([...CATS], { maxLength: 2 }),
+    // The user's history (recent items of user state) and the rule that keeps it out.
+    recent: fc.uniqueArray(fc.integer({ min: 0, max: 34 }), { maxLength: 6 }),
+    excludeConsumed: fc.boolean(),
     consent: fc.option(fc.boolean(), { nil: undefined }),
     age: fc.option(fc.integer({ min: 10, max: 40 }), { nil: undefined }),
     requested: fc.option(
@@ -65,7 +69,7 @@ const world = fc
 const id = (i: number) => `i${i}`
 
 describe('final eligibility invariants (property)', () => {
-  it('never serves an item it must not show, never a duplicate, and is non-empty while anything is eligible', async () => {
+  it('never serves an item it must not show (the history with exclude_consumed on), never a duplicate, and is non-empty while anything is eligible', async () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
         const tenant = newTenant('prop')
@@ -84,7 +88,11 @@ describe('final eligibility invariants (property)', () => {
           catalog_shards: 2,
           denylist: w.denied.map(id),
           rules: {
-            default: { version: 'r', eligibility: { exclude_seen: true }, rerank: w.rerank },
+            default: {
+              version: 'r',
+              eligibility: { exclude_seen: true, exclude_consumed: w.excludeConsumed },
+              rerank: w.rerank,
+            },
           },
           popular: [{ surface: 'home_feed', slate: slate(w.popular.map(id)) }],
           user_slates: [{ surface: 'home_feed', user_id: 'u1', slate: slate(w.userSlate.map(id)) }],
@@ -95,6 +103,7 @@ describe('final eligibility invariants (property)', () => {
           suppressedItems: w.suppressed.map(id),
           suppressedCategories: w.suppressedCats,
         })
+        if (w.recent.length) await seedRecent(tenant, 'u1', w.recent.map(id))
         const key = await createKey(tenant)
         const { status, json } = await recommend(key, {
           surface: 'home_feed',
@@ -123,6 +132,8 @@ describe('final eligibility invariants (property)', () => {
             return false
           if ((flags.min_age ?? 0) > 0 && (w.age === undefined || w.age < (flags.min_age ?? 0)))
             return false
+          // exclude_consumed: the history never appears, whatever the tier (read in personalized mode only).
+          if (w.excludeConsumed && personalized && w.recent.map(id).includes(itemId)) return false
           return true
         }
         const served: string[] = json.items.map((i: { item_id: string }) => i.item_id)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RANK_SOURCES, redisKeys } from '@recsys/shared'
+import { anchorReason, RANK_SOURCES, redisKeys } from '@recsys/shared'
 import { breakerFor } from '../src/adapters/scorer/circuit-breaker'
 import { createKey, engage, publish, redis, release, seedUser } from './fixtures'
 import { until } from './poll'
@@ -41,6 +41,24 @@ function expectInvariants(json: any, opts: { suppressed?: string[] } = {}) {
   for (const id of ids) expect(never.has(id), `${id} must not be served`).toBe(false)
 }
 
+/**
+ * An item-anchored slate: the anchor's neighbours come first (source item2item, a reason naming the anchor), then
+ * the fill, never the anchor itself.
+ */
+function expectNeighboursFirst(json: any, anchor: string) {
+  const items: Array<{ item_id: string; source: string; reason: string }> = json.items
+  const near = new Set(fx.neighbors[anchor])
+  const head = items.filter((it) => it.reason === anchorReason(anchor))
+  expect(head.length).toBeGreaterThan(3)
+  expect(items.slice(0, head.length)).toEqual(head)
+  for (const it of head) {
+    expect(near.has(it.item_id), it.item_id).toBe(true)
+    expect(it.source).toBe('item2item')
+  }
+  expect(items.length).toBeGreaterThan(head.length)
+  expect(items.map((it) => it.item_id)).not.toContain(anchor)
+}
+
 describe('tier ranked (real scorer behind the fault proxy)', () => {
   let key: string
   let debugKey: string
@@ -50,6 +68,8 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     debugKey = await createKey(tenant, ['recommend', 'debug'])
     for (const u of fx.users.slice(0, 4))
       await seedUser(tenant, u, { consent: true, suppressedItems: suppressed() })
+    await seedUser(tenant, 'user-6', { consent: true })
+    await seedRecent(tenant, 'user-6', ['item-1', 'item-3', 'item-5'])
     await seedRecent(tenant, 'user-1', ['item-20', 'item-21', 'item-22'])
     await redis().sadd(redisKeys.tombstones(tenant), tombstoned)
   })
@@ -103,16 +123,86 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     expectInvariants(json, { suppressed: suppressed() })
   })
 
-  it('an item-anchored surface sends the anchor item', async () => {
+  it("an item-anchored surface sends the anchor item and serves the anchor's neighbours first", async () => {
     const e = await lane('anchored')
     const { json } = await recommend(
       key,
-      { surface: 'related_items', subject: { user_id: 'user-1' }, context: { item_id: 'item-9' } },
+      {
+        surface: 'related_items',
+        subject: { user_id: 'user-1' },
+        context: { item_id: 'item-9' },
+        limit: 30,
+      },
       e,
     )
     expect(json.metadata.tier).toBe('ranked')
     expect((await laneStats('anchored')).last!.body.anchor_item).toBe('item-9')
     expect(json.items.map((i: any) => i.item_id)).not.toContain('item-9')
+    expectNeighboursFirst(json, 'item-9')
+  })
+
+  it("exclude_consumed: the release's history of the user and their recent items never come back from ranked", async () => {
+    const e = await lane('consumed')
+    const history = new Set([...fx.consumed['user-6']!, 'item-1', 'item-3', 'item-5'])
+    const { json } = await recommend(debugKey, home('user-6', { limit: 40, debug: true }), e)
+    expect(json.metadata).toMatchObject({ tier: 'ranked', degraded: false })
+    expect(json.items).toHaveLength(40)
+    for (const it of json.items) expect(history.has(it.item_id), it.item_id).toBe(false)
+    expect((await laneStats('consumed')).last!.body).toMatchObject({
+      subject: 'u.user-6',
+      recent_items: ['item-1', 'item-3', 'item-5'],
+      exclude_consumed: true,
+    })
+  })
+
+  it('rules of another release: exclude_consumed off reaches the scorer, and anchored neighbours stay first under freshness', async () => {
+    const e = await lane('rules')
+    const surfaces = scorerSpec().config.surfaces.map((sf) => ({
+      ...sf,
+      rules: sf.id === 'home_feed' ? 'repeat' : 'fresh',
+    }))
+    const spec = scorerSpec({
+      release: 'r-rules',
+      config: { tenant, surfaces },
+      rules: {
+        // A repeat-purchase domain: the history may be served again.
+        repeat: { version: 'repeat', eligibility: { exclude_consumed: false }, rerank: {} },
+        // Freshness re-sorts a tier by score: the anchor's neighbours must keep their place ahead of the fill.
+        fresh: { version: 'fresh', rerank: { freshness: { boost: 0.5, half_life_days: 30 } } },
+      },
+    })
+    try {
+      await publish(spec)
+      await until(
+        async () => (await recommend(key, home('user-6'), e)).json.metadata.release === 'r-rules',
+      )
+      const history = new Set(fx.consumed['user-6'])
+      const repeat = await recommend(key, home('user-6', { limit: 40 }), e)
+      expect(repeat.json.metadata.tier).toBe('ranked')
+      expect((await laneStats('rules')).last!.body.exclude_consumed).toBe(false)
+      expect(repeat.json.items.some((i: any) => history.has(i.item_id))).toBe(true)
+
+      for (const anchor of ['item-9', 'item-33', 'item-71']) {
+        const { json } = await recommend(
+          key,
+          {
+            surface: 'related_items',
+            subject: { user_id: 'user-6' },
+            context: { item_id: anchor },
+            limit: 30,
+          },
+          e,
+        )
+        expect(json.metadata.tier).toBe('ranked')
+        for (const it of json.items) expect(history.has(it.item_id), it.item_id).toBe(false)
+        expectNeighboursFirst(json, anchor)
+      }
+    } finally {
+      await publish(scorerSpec())
+      await until(
+        async () => (await recommend(key, home('user-6'), e)).json.metadata.release === 'r1',
+      )
+    }
   })
 
   const faults = [

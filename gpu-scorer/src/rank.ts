@@ -13,7 +13,7 @@ import { DeadlineExceededError } from './batching/micro-batcher'
 import { assembleFeatures } from './features/assemble'
 import type { ScorerMetrics } from './metrics/scorer-metrics'
 import { planDeadline, shrinkCandidates } from './ranking/deadline'
-import { topK } from './ranking/top-k'
+import { topKPinned } from './ranking/top-k'
 import { prefilter } from './retrieval/prefilter'
 import { retrieve, type DisabledReason } from './retrieval/retrieve'
 import { subjectContext } from './retrieval/subject'
@@ -48,7 +48,8 @@ export interface RankContext {
  *   4. features    shared `rankerFeatures` only (the trainer's code)
  *   5. inference   micro-batched across concurrent requests, one `session.run` per batch
  *   6. guard       calibration, then NaN / out-of-range → the floor (counted)
- *   7. top-K       by score, ties by retrieval order, with provenance and reason
+ *   7. top-K       by score, ties by retrieval order, with provenance and reason; on an item-anchored request the
+ *                  anchor's neighbours (source item2item) first, then the rest
  * Fails closed on the deadline (the edge falls through its ladder); sources fail open.
  */
 export async function rank(
@@ -68,6 +69,7 @@ export async function rank(
     retrieval.candidates,
     retrieval.report,
     ctx.now ?? Date.now(),
+    subject.consumed,
   ).kept
   const tRetrieve = clock()
 
@@ -118,7 +120,10 @@ export async function rank(
     metrics.floored.inc({ tenant: r.tenant, reason: 'out_of_range' }, cal.outOfRange)
   metrics.scored.inc(labels, candidates.length)
 
-  const items: RankedItem[] = topK(scores, req.limit).map((i) => {
+  const nearAnchor = new Set(subject.anchorNeighbors)
+  const anchorNeighbour = (i: number) =>
+    candidates[i]!.source === 'item2item' && nearAnchor.has(candidates[i]!.item_id)
+  const items: RankedItem[] = topKPinned(scores, req.limit, anchorNeighbour).map((i) => {
     const c = candidates[i]!
     return {
       item_id: c.item_id,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { buildModelBundle, buildMlp, type Mlp } from '@recsys/control-plane/model'
+import { buildModelBundle, buildMlp, type Mlp } from '@recsys/trainer/model'
 import {
   encodeIndexBundle,
   RANKER_FEATURES,
@@ -53,6 +53,8 @@ export interface FixtureStoreOptions {
   flip?: boolean
   /** Eligibility traps in the catalog and denylist (default true): see {@link FixtureStore.traps}. */
   traps?: boolean
+  /** Each user's consumed items (by bare user id), written as a `consumed` artifact; none by default. */
+  consumed?: Record<string, string[]>
 }
 
 export interface FixtureStore {
@@ -255,6 +257,19 @@ export async function writeFixtureStore(
       { kind: 'neighbors', name: 'i2i', bytes: enc({ items: neighbors }), metadata: {} },
       { kind: 'trending', name: 'trending', bytes: enc(trending), metadata: {} },
       { kind: 'index', name: 'ann', bytes: indexBytes, metadata: { space, dims, count: nItems } },
+      ...(opts.consumed
+        ? [
+            {
+              kind: 'consumed' as const,
+              name: 'history',
+              bytes: enc({
+                max_per_user: Math.max(1, ...Object.values(opts.consumed).map((l) => l.length)),
+                users: opts.consumed,
+              }),
+              metadata: {},
+            },
+          ]
+        : []),
     ]
   const kept = sources.filter((s) => s.kind === 'model' || !omit.has(s.kind))
   const files: z.input<typeof ScorerReleaseManifest>['files'] = []

@@ -68,12 +68,16 @@ describe('POST /v1/rank: retrieval', () => {
     const annTop = new Set(byDot.slice(0, 2 * quotas.ann))
     const seeds = [...req.session_items!, ...req.recent_items!]
     const i2i = new Set(seeds.flatMap((s) => fx.neighbors[s]!.map((n) => n.item_id)))
-    const trending = new Set(fx.trending.items.slice(0, quotas.trending).map((e) => e.item_id))
-    const editorial = new Set(
-      fx.fallback.lists
-        .find((l) => l.surface === 'home_feed')!
-        .slate.items.slice(0, quotas.editorial)
-        .map((e) => e.item_id),
+    // Lists are read past the user's history (the recent items: `exclude_consumed` is on by default).
+    const fresh = (ids: string[], n: number) =>
+      new Set(ids.filter((id) => !req.recent_items!.includes(id)).slice(0, n))
+    const trending = fresh(
+      fx.trending.items.map((e) => e.item_id),
+      quotas.trending,
+    )
+    const editorial = fresh(
+      fx.fallback.lists.find((l) => l.surface === 'home_feed')!.slate.items.map((e) => e.item_id),
+      quotas.editorial,
     )
     for (const it of r.items) {
       // sources in priority order, `source` the first
@@ -166,9 +170,12 @@ describe('POST /v1/rank: scores', () => {
         expect(
           Math.abs(it.score - referenceScore(fx, req, it.item_id, it.sources).score),
         ).toBeLessThan(1e-5)
-      // sorted by score, cut to limit
+      // sorted by score, cut to limit (on an anchored request, the anchor's neighbours first, then the rest)
+      const pinned = (it: { reason: string }) => it.reason.startsWith('related_to:')
       for (let i = 1; i < r.items.length; i++)
-        expect(r.items[i - 1]!.score).toBeGreaterThanOrEqual(r.items[i]!.score)
+        if (pinned(r.items[i - 1]!) === pinned(r.items[i]!))
+          expect(r.items[i - 1]!.score).toBeGreaterThanOrEqual(r.items[i]!.score)
+        else expect(pinned(r.items[i - 1]!)).toBe(true)
       const top = await rank({ ...req, limit: 7 })
       // (the same ids; scores agree to float precision: GEMM sums depend on the batch's shape)
       expect(top.items.map((i) => i.item_id)).toEqual(r.items.slice(0, 7).map((i) => i.item_id))

@@ -1,4 +1,4 @@
-import { forward } from '@recsys/control-plane/model'
+import { forward } from '@recsys/trainer/model'
 import {
   listSignals,
   meanVector,

@@ -150,6 +150,7 @@ export function pipelineCases(
     expect(r.json.dataset).toMatchObject({ name: 'synthetic', items: 200, users: 40 })
     expect(r.json.artifacts.map((a: any) => a.kind).sort()).toEqual(
       [
+        'consumed',
         'denylist',
         'edge_model',
         'fallback',

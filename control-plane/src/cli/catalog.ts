@@ -108,7 +108,7 @@ async function movieLensCatalog(
   dir: string,
   progress: (msg: string) => void,
 ): Promise<{ body: string; type: string }> {
-  const { readMovieLens } = await import('../pipeline/movielens')
+  const { readMovieLens } = await import('@recsys/trainer/data/movielens')
   let data
   try {
     data = await readMovieLens(dir)

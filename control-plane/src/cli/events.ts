@@ -118,7 +118,7 @@ export function eventsCommands(program: Command) {
         const parsed = Id.safeParse(o.tenant)
         if (!parsed.success) throw usageError(`--tenant: ${parsed.error.issues[0]?.message}`)
         const { importMovieLensEvents } = await import('../events/import-movielens')
-        const { movieLensFormat } = await import('../pipeline/movielens')
+        const { movieLensFormat } = await import('@recsys/trainer/data/movielens')
         if (!movieLensFormat(o.movielens))
           throw usageError(
             `${o.movielens} holds neither ratings.csv + movies.csv (ml-latest) nor u.data + u.item (ml-100k)`,

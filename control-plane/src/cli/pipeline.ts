@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import type { ChampionDecision } from '../pipeline/champion'
-import type { EvaluationReport } from '../pipeline/report'
+import type { ChampionDecision } from '../release/champion'
+import type { EvaluationReport } from '@recsys/trainer/eval/report'
 import { act } from './context'
 import { championLines, datasetLine, modelsTable } from './eval'
 import { bytes, short, table } from './format'

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ChampionDecision } from '../pipeline/champion'
-import type { EvaluationReport } from '../pipeline/report'
+import type { ChampionDecision } from '../release/champion'
+import type { EvaluationReport } from '@recsys/trainer/eval/report'
 import { CliError } from './cli-error'
 
 /** Where reports go by default, under the working directory: `.data/reports/<tenant>/<report time>/`. */
@@ -23,7 +23,7 @@ export async function writeReportFiles(
   evaluation: EvaluationReport,
   champion: ChampionDecision | undefined,
 ): Promise<{ json: string; html: string }> {
-  const { renderReportHtml } = await import('../pipeline/report-html')
+  const { renderReportHtml } = await import('@recsys/trainer/eval/report-html')
   const out = path.resolve(dir)
   const files = { json: path.join(out, 'report.json'), html: path.join(out, 'report.html') }
   try {

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { EventRecord } from '@recsys/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_WEIGHTS, readEventLog } from '../pipeline/event-log'
-import { readMovieLens } from '../pipeline/movielens'
+import { readMovieLens } from '@recsys/trainer/data/movielens'
 import { importMovieLensEvents, ratingEventType } from './import-movielens'
 
 const GENRES = 19

@@ -1,9 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys, type EventRecord } from '@recsys/shared'
-import type { Interaction } from '../pipeline/dataset'
+import type { Interaction } from '@recsys/trainer/data/dataset'
 import type { EVENT_WEIGHTS } from '../pipeline/event-log'
-import { movieLensFormat, readMovieLens } from '../pipeline/movielens'
+import { movieLensFormat, readMovieLens } from '@recsys/trainer/data/movielens'
 
 /**
  * `recsys events import --movielens`: MovieLens ratings as the edge's event log, so the batch pipeline reads an

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { aggregateInteractions, InteractionAggregates } from './aggregate'
-import type { Interaction } from './dataset'
-import { decayedCounts } from './popularity'
-import { dedupePairs, leaveLastN, temporalSplit } from './split'
+import type { Interaction } from '@recsys/trainer/data/dataset'
+import { decayedCounts } from '@recsys/trainer/recommenders/popularity'
+import { dedupePairs, leaveLastN, temporalSplit } from '@recsys/trainer/data/split'
 
 /**
  * DuckDB (aggregate.ts) against the TypeScript reference (split.ts, popularity.ts) on generated interactions: few

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { DAY_MS, type Interaction } from './dataset'
+import { DAY_MS, type Interaction } from '@recsys/trainer/data/dataset'
 import { doubles, loadInteractions, queryInteractions, withDuckDB } from './duckdb'
-import type { Split } from './split'
+import type { Split } from '@recsys/trainer/data/split'
 
 /**
  * The pipeline's aggregation in DuckDB: de-duplicated (user, item) pairs, the temporal train/validation split and

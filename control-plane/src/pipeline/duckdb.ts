@@ -1,5 +1,5 @@
 import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
-import type { Interaction } from './dataset'
+import type { Interaction } from '@recsys/trainer/data/dataset'
 
 /**
  * In-memory DuckDB for the batch pipeline's SQL steps (reading the NDJSON log, de-duplication, windows).

@@ -1,10 +1,11 @@
 import { err, ok, type Result } from '@recsys/shared'
 import type { Database } from '../db/client'
 import { loadTenantConfig } from '../tenants/service'
-import { decide, liveChampion, recordEvaluation, type ChampionDecision } from './champion'
-import { evaluationReport, type EvaluationReport } from './report'
-import { ALS_PARAMS } from './als'
-import { catalogInteractions } from './dataset'
+import { decide, liveChampion, recordEvaluation, type ChampionDecision } from '../release/champion'
+import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from '@recsys/trainer/eval/report'
+import { ALS_PARAMS } from '@recsys/trainer/recommenders/als'
+import { catalogInteractions } from '@recsys/trainer/data/dataset'
+import { aggregateInteractions } from './aggregate'
 import { loadDataset } from './load-dataset'
 import type { PipelineInput } from './run'
 
@@ -37,11 +38,17 @@ export async function runEvaluation(
   say(
     `evaluating on ${name}: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
-  // The same evaluation as a pipeline run's: catalog items only, the run's ALS settings and seed.
+  // The same evaluation as a pipeline run's: catalog items only, the split made in DuckDB, the run's ALS settings
+  // and seed.
+  const interactions = catalogInteractions(data)
+  const { split } = await aggregateInteractions(interactions, {
+    split: { leaveLastN: EVAL_SPLIT.n },
+  })
   const evaluation = await evaluationReport(
-    { ...data, interactions: catalogInteractions(data) },
+    { ...data, interactions },
     { tenant: input.tenant, name, seed: input.dataset === 'synthetic' ? seed : null },
     { als: { ...ALS_PARAMS, seed } },
+    split,
   )
   const champion = decide(recordEvaluation(evaluation), await liveChampion(deps.db, input.tenant))
   return ok({ evaluation, champion, ms: Math.round(performance.now() - t0) })

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { EVENT_TYPES } from '@recsys/shared'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { Interaction } from './dataset'
+import type { Interaction } from '@recsys/trainer/data/dataset'
 import { queryInteractions, sqlString, withDuckDB } from './duckdb'
 
 /**

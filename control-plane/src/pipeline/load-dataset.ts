@@ -1,14 +1,11 @@
 import path from 'node:path'
 import { err, ok, type Result } from '@recsys/shared'
 import type { Database } from '../db/client'
-import type { Dataset } from './dataset'
+import type { Dataset } from '@recsys/trainer/data/dataset'
 import { readLogDataset } from './log-dataset'
-import { movieLensFormat, readMovieLens } from './movielens'
+import { movieLensFormat, readMovieLens } from '@recsys/trainer/data/movielens'
 import type { PipelineInput } from './run'
-import { syntheticDataset } from './synthetic'
-
-/** The synthetic dataset's clock: fixed, so the same seed gives the same artifacts (and the same versions). */
-export const SYNTHETIC_START = Date.UTC(2026, 0, 1)
+import { SYNTHETIC_START, syntheticDataset } from '@recsys/trainer/data/synthetic'
 
 /**
  * The dataset of a run, its name in reports and lineage, and the reference time of decays (the synthetic clock, or

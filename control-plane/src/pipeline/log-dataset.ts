@@ -2,7 +2,7 @@ import { err, ok, type Result } from '@recsys/shared'
 import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { catalogItems } from '../db/schema/index'
-import type { Dataset, DatasetItem } from './dataset'
+import type { Dataset, DatasetItem } from '@recsys/trainer/data/dataset'
 import { readEventLog, type EventLogStats } from './event-log'
 
 export interface LogDataset {

@@ -11,16 +11,21 @@ import {
   liveChampion,
   recordEvaluation,
   type ChampionDecision,
-} from './champion'
-import { catalogInteractions, itemsByUser, type Dataset } from './dataset'
+} from '../release/champion'
+import { catalogInteractions, itemsByUser, type Dataset } from '@recsys/trainer/data/dataset'
 import { loadDataset } from './load-dataset'
 import { aggregateInteractions } from './aggregate'
-import { ALS_PARAMS, trainAls } from './als'
-import { buildIndexBundle, DEFAULT_HNSW, MIN_INDEX_RECALL } from './hnsw-index'
-import { mfEmbeddings, mfUserSlates } from './mf-artifacts'
-import { releaseModels } from './trained-models'
-import { simpleArtifacts, toNdjson } from './simple-artifacts'
-import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from './report'
+import { ALS_PARAMS, trainAls } from '@recsys/trainer/recommenders/als'
+import {
+  buildIndexBundle,
+  DEFAULT_HNSW,
+  MIN_INDEX_RECALL,
+} from '@recsys/trainer/artifacts/hnsw-index'
+import { mfEmbeddings, mfUserSlates } from '@recsys/trainer/artifacts/mf-artifacts'
+import { releaseModels } from '@recsys/trainer/ranker/trained-models'
+import { simpleArtifacts, toNdjson } from '@recsys/trainer/artifacts/simple-artifacts'
+import { consumedFile } from '@recsys/trainer/artifacts/consumed'
+import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from '@recsys/trainer/eval/report'
 
 export interface PipelineInput {
   tenant: string
@@ -70,7 +75,7 @@ export const EMBEDDING_DIMS = ALS_PARAMS.factors
 /** Entries of a precomputed user slate. */
 export const USER_SLATE_SIZE = 100
 /** Stamped in every artifact's lineage: bump when what the pipeline computes changes. */
-export const PIPELINE_CODE = 'pipeline@3'
+export const PIPELINE_CODE = 'pipeline@4'
 
 /**
  * `recsys pipeline run`: dataset → catalog import → artifacts → register (gated) → optionally publish.
@@ -245,6 +250,8 @@ export async function runPipeline(
       { kind: 'slates', name: 'pipeline', bytes: toNdjson(files.slates) },
       { kind: 'neighbors', name: 'item2item', bytes: json(files.neighbors) },
       { kind: 'trending', name: 'trending', bytes: json(files.trending) },
+      // Each user's history: the scorer drops it before scoring where the rules say `exclude_consumed`.
+      { kind: 'consumed', name: 'history', bytes: json(consumedFile(interactions)) },
       {
         kind: 'index',
         name: 'items',

@@ -108,6 +108,9 @@ export async function checkArtifact(
     case 'denylist':
     case 'rules':
       break
+    case 'consumed':
+      // A user's history may name items the catalog has since dropped: it only ever removes candidates.
+      break
     case 'fallback':
       for (const l of a.file.lists) {
         const where = `${l.surface}${l.variant ? `/${l.variant}` : ''}`

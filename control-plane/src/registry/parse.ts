@@ -1,6 +1,7 @@
 import {
   BINARY_KINDS,
   CatalogFile,
+  ConsumedFile,
   DenylistFile,
   FallbackFile,
   decodeIndexBundle,
@@ -28,6 +29,7 @@ export type ParsedArtifact =
   | { kind: 'slates'; lines: SlateLine[] }
   | { kind: 'neighbors'; file: NeighborsFile }
   | { kind: 'trending'; file: TrendingFile }
+  | { kind: 'consumed'; file: ConsumedFile }
   | { kind: 'model' | 'edge_model'; bytes: Uint8Array; metadata: ModelMetadata }
   | { kind: 'index'; bytes: Uint8Array; metadata: IndexMetadata; header: IndexBundleHeader }
 
@@ -41,6 +43,7 @@ const JSON_SCHEMAS = {
   fallback: FallbackFile,
   neighbors: NeighborsFile,
   trending: TrendingFile,
+  consumed: ConsumedFile,
 } as const
 
 const describe = (issues: z.core.$ZodIssue[], where = '') =>

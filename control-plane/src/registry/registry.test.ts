@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../audit/write'
 import { createDb, migrate, type DbHandle } from '../db/client'
 import { auditLog, catalogItems, surfaces, tenants, tombstones } from '../db/schema/index'
-import { buildMlp } from '../model/mlp'
-import { exportMlpToOnnx } from '../model/onnx-export'
-import { checkModel } from '../model/probe'
+import { buildMlp } from '@recsys/trainer/model/mlp'
+import { exportMlpToOnnx } from '@recsys/trainer/model/onnx-export'
+import { checkModel } from '@recsys/trainer/model/probe'
 import { publishRelease } from '../publish/publish'
 import { assembleRelease, type AssembleDeps } from '../release/assemble'
 import { LocalBlobStore, sha256Hex } from './blob-store'
@@ -170,6 +170,54 @@ describe('artifact registry and gates (PGlite in memory, blobs in a temp dir)', 
     expect(r.value.versions.map((v) => v.kind).sort()).toEqual(
       ['catalog', 'denylist', 'fallback', 'rules', 'slates'].sort(),
     )
+  })
+
+  it('a consumed artifact is schema-checked, goes to the scorer, and takes the history out of user slates', async () => {
+    const t = await tenant()
+    await basics(t)
+    const over = await register(t, 'consumed' as never, 'history', {
+      max_per_user: 1,
+      users: { u1: ['i1', 'i2'] },
+    })
+    expect(over.ok).toBe(false)
+    if (!over.ok && over.error.code === 'BAD_REQUEST')
+      expect(over.error.gate).toMatchObject({
+        check: 'schema',
+        offending: [expect.stringMatching(/^users\.u1: /)],
+      })
+    // A history may name an item the catalog no longer has: it only ever removes candidates.
+    const history = { max_per_user: 3, users: { u1: ['i2', 'gone'], u2: ['i9'] } }
+    expect((await register(t, 'consumed' as never, 'history', history)).ok).toBe(true)
+    const user = (user_id: string, ids: string[]) => ({
+      type: 'user',
+      surface: 'home_feed',
+      user_id,
+      slate: slate(ids),
+    })
+    await register(
+      t,
+      'slates' as never,
+      'home',
+      ndjson([user('u1', ['i1', 'i2', 'i3']), user('u2', ['i4']), user('u3', ['i2'])]),
+    )
+    const items = async () => {
+      const r = await assembleRelease(deps, { tenant: t, actor: op })
+      expect(r.ok).toBe(true)
+      if (!r.ok) return undefined
+      expect(r.value.scorer.filter((f) => f.kind === 'consumed').map((f) => f.name)).toEqual([
+        'history',
+      ])
+      return Object.fromEntries(
+        r.value.spec.user_slates!.map((l) => [l.user_id, l.slate.items.map((e) => e.item_id)]),
+      )
+    }
+    // `exclude_consumed` is on by default: u1 loses i2, the others keep theirs (u3 never consumed i2).
+    expect(await items()).toEqual({ u1: ['i1', 'i3'], u2: ['i4'], u3: ['i2'] })
+    // A repeat-purchase tenant turns it off: slates are published as registered.
+    await register(t, 'rules' as never, 'rules', {
+      default: { version: 'r2', eligibility: { exclude_consumed: false } },
+    })
+    expect(await items()).toEqual({ u1: ['i1', 'i2', 'i3'], u2: ['i4'], u3: ['i2'] })
   })
 
   it('content gates name the artifact, the check and the offending values', async () => {

@@ -60,7 +60,10 @@ export interface AssembledRelease {
   versions: VersionInfo[]
   /** Tombstones this release folds into its denylist (unfolded until it is published). */
   folded: string[]
-  /** Scorer-side artifacts (catalog, fallback lists, models, index, neighbors, trending) for the scorer store. */
+  /**
+   * Scorer-side artifacts (catalog, fallback lists, models, index, neighbors, trending, consumed sets) for the
+   * scorer store.
+   */
   scorer: Array<{ kind: ArtifactKind; name: string; sha256: string; storage_key: string }>
   /** Bytes for the edge's artifact bucket (R2): the edge model, by the SHA-256 of its bytes. */
   edge_blobs: EdgeBlob[]
@@ -79,6 +82,7 @@ const SCORER_KINDS = new Set<ArtifactKind>([
   'index',
   'neighbors',
   'trending',
+  'consumed',
 ])
 /** ONNX has no registered media type; its bytes go to R2 as opaque binary. */
 const ONNX_CONTENT_TYPE = 'application/octet-stream'

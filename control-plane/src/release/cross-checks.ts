@@ -10,6 +10,7 @@ const SINGLE_KINDS = new Set<ArtifactKind>([
   'index',
   'trending',
   'neighbors',
+  'consumed',
 ])
 
 /** Checks across artifacts: one bundle per rule id, every surface has its rules and a fallback list. */

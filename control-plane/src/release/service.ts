@@ -22,7 +22,7 @@ import {
   liveChampion,
   RecordedEvaluation,
   type ChampionDecision,
-} from '../pipeline/champion'
+} from './champion'
 import { assembleRelease, type AssembleDeps, type AssembleInput } from './assemble'
 
 export interface ReleaseDeps extends AssembleDeps {

@@ -6,6 +6,8 @@ import type { VersionInfo } from '../registry/register'
 /**
  * The ReleaseSpec of checked artifacts: denylists (with every tombstone) merged, rule bundles merged, fallback lists
  * as popular lists, slates split by type, the model version and the edge model named.
+ * @note With a `consumed` artifact, a user slate of a surface whose rule bundle says `exclude_consumed` loses the
+ * user's consumed items here, whoever produced it: the edge serves cached slates without knowing that history.
  */
 export function toSpec(
   parsed: Array<{ v: VersionInfo; a: ParsedArtifact }>,
@@ -25,6 +27,7 @@ export function toSpec(
   const user_slates: NonNullable<ReleaseSpec['user_slates']> = []
   const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
   const segments: NonNullable<ReleaseSpec['segments']> = []
+  let consumed: ReadonlyMap<string, ReadonlySet<string>> | undefined
   let model_version = 'none'
   let edge_model: ReleaseSpec['edge_model']
   const rulesVersions: string[] = []
@@ -47,6 +50,9 @@ export function toSpec(
           else if (l.type === 'anchored') anchored_slates.push(l)
           else segments.push(l)
         break
+      case 'consumed':
+        consumed = new Map(Object.entries(a.file.users).map(([u, items]) => [u, new Set(items)]))
+        break
       case 'model':
         model_version = `${v.name}@${v.sha256.slice(0, 12)}`
         break
@@ -61,6 +67,7 @@ export function toSpec(
       default:
         break
     }
+  if (consumed) withoutConsumed(user_slates, consumed, c.config, rules)
   return {
     tenant: c.tenant,
     release: c.release,
@@ -77,5 +84,29 @@ export function toSpec(
     segments,
     experiments: c.experiments,
     ...(edge_model ? { edge_model } : {}),
+  }
+}
+
+/** Drops each user's consumed items from their slates on surfaces whose rules exclude consumed items (in place). */
+function withoutConsumed(
+  slates: NonNullable<ReleaseSpec['user_slates']>,
+  consumed: ReadonlyMap<string, ReadonlySet<string>>,
+  config: TenantConfig,
+  rules: ReleaseSpec['rules'],
+) {
+  const excludes = new Map(
+    config.surfaces.map((s) => [
+      s.id,
+      (rules[s.rules] ?? rules.default)?.eligibility?.exclude_consumed ?? true,
+    ]),
+  )
+  for (const [i, l] of slates.entries()) {
+    const history = consumed.get(l.user_id)
+    if (!history || excludes.get(l.surface) === false) continue
+    if (!l.slate.items.some((e) => history.has(e.item_id))) continue
+    slates[i] = {
+      ...l,
+      slate: { ...l.slate, items: l.slate.items.filter((e) => !history.has(e.item_id)) },
+    }
   }
 }

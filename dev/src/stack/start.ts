@@ -29,7 +29,7 @@ const DEMO_TENANT = 'demo'
 /** The demo tenant's API keys, stable so the printed curl lines keep working across restarts (local only). */
 const DEMO_KEY = 'rk_demo_local_0000000000000000'
 const DEMO_DEBUG_KEY = 'rk_demo_debug_000000000000000'
-/** Synthetic users u-1 … u-500, in 4 taste clusters: user n is in cluster (n-1) % 4 (pipeline/synthetic.ts). */
+/** Synthetic users u-1 … u-500, in 4 taste clusters: user n is in cluster (n-1) % 4 (trainer/src/data/synthetic.ts). */
 const DEMO_USERS = 500
 const CLUSTERS = 4
 

@@ -83,6 +83,10 @@ export async function runFunnel(input: FunnelInput): Promise<FunnelOutput> {
     country: ctx.context.country,
     privacy: ctx.privacy,
     rules: rules.eligibility,
+    // The user's history the edge knows, for `exclude_consumed`: the recent items of user state, personal data
+    // read in personalized mode only (as for the session context).
+    consumed:
+      ctx.user && ctx.privacy === 'personalized' ? new Set(ctx.user.recentItems) : undefined,
   }
   const anchor = ctx.surface.kind === 'item_anchored' ? ctx.context.item_id : undefined
 

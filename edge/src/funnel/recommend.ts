@@ -32,7 +32,11 @@ export function edgeCountry(req: Request): string | undefined {
     : undefined
 }
 
-const NO_RULES: RuleBundle = { version: 'none', eligibility: { exclude_seen: true }, rerank: {} }
+const NO_RULES: RuleBundle = {
+  version: 'none',
+  eligibility: { exclude_seen: true, exclude_consumed: true },
+  rerank: {},
+}
 
 /** Serves one recommendation request (docs/architecture.md#request-path). */
 export async function recommend(
@@ -108,6 +112,7 @@ export async function recommend(
       started,
       tombstones: rt.tombstones,
       excludeSeen: rules.eligibility.exclude_seen,
+      excludeConsumed: rules.eligibility.exclude_consumed,
       scorer,
       artifacts,
       floored,

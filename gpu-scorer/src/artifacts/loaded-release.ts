@@ -1,5 +1,6 @@
 import {
   CatalogFile,
+  ConsumedFile,
   FallbackFile,
   listSignals,
   NeighborsFile,
@@ -17,6 +18,7 @@ import { ItemSignalTable } from '../features/item-signals'
 import { BatchedModel, type BatchedModelOptions } from '../ranking/batched-model'
 import { PrefilterVerdicts } from '../retrieval/prefilter'
 import { loadAnnIndex, type AnnIndex } from './ann-index'
+import { ConsumedSets } from './consumed-sets'
 import type { ArtifactStore } from './artifact-store'
 import { loadRankerModel } from './ranker-model'
 
@@ -41,6 +43,8 @@ export interface LoadedRelease {
   /** Popularity in [0, 1] by rank of the surface's fallback list (shared `listSignals`). */
   popularity: ReadonlyMap<string, ReadonlyMap<string, number>>
   index: AnnIndex | undefined
+  /** Each user's consumed items (the `consumed` artifact; empty without one): `exclude_consumed` drops them. */
+  consumed: ConsumedSets
   /** Per-item ranker signals, memoized per surface's popular list. */
   signals: ItemSignalTable
   /** The pre-filter's memoized eligibility verdicts of region-neutral items. */
@@ -84,11 +88,12 @@ export async function loadRelease(
   const m = await store.manifest(tenant, release)
   const modelFile = fileOf(m, 'model')
   if (!modelFile) throw new Error(`release ${tenant}/${release} has no model`)
-  const [catalog, fallback, neighbors, trending] = await Promise.all([
+  const [catalog, fallback, neighbors, trending, consumed] = await Promise.all([
     jsonFile(store, m, 'catalog', CatalogFile),
     jsonFile(store, m, 'fallback', FallbackFile),
     jsonFile(store, m, 'neighbors', NeighborsFile),
     jsonFile(store, m, 'trending', TrendingFile),
+    jsonFile(store, m, 'consumed', ConsumedFile),
   ])
   const indexFile = fileOf(m, 'index')
   const index = indexFile ? await loadAnnIndex(await store.blob(tenant, indexFile)) : undefined
@@ -122,6 +127,7 @@ export async function loadRelease(
     trendingSignal,
     popularity,
     index,
+    consumed: new ConsumedSets(consumed),
     signals: new ItemSignalTable({ catalog: catalogMap, index, trendingSignal, popularity }),
     prefilterVerdicts: new PrefilterVerdicts({ denied, catalog: catalogMap }),
     model: new BatchedModel(model, opts),

@@ -1,4 +1,4 @@
-import { buildModelBundle } from '@recsys/control-plane/model'
+import { buildModelBundle } from '@recsys/trainer/model'
 import { RANKER_FEATURE_COUNT as F, RANKER_FEATURES } from '@recsys/shared'
 import { describe, expect, it, vi } from 'vitest'
 import {

@@ -44,3 +44,25 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
   }
   return Array.from(heap).sort((a, b) => scores[b]! - scores[a]! || a - b)
 }
+
+/**
+ * {@link topK} with a block that goes first: the best of the `pinned` indices by score, then the best of the others,
+ * `k` in all (an item-anchored request serves the anchor's neighbours before its personalised fill).
+ */
+export function topKPinned(
+  scores: ArrayLike<number>,
+  k: number,
+  pinned: (i: number) => boolean,
+): number[] {
+  const first: number[] = []
+  const rest: number[] = []
+  for (let i = 0; i < scores.length; i++) (pinned(i) ? first : rest).push(i)
+  if (first.length === 0) return topK(scores, k)
+  const best = (idx: number[], n: number) =>
+    topK(
+      idx.map((i) => scores[i]!),
+      n,
+    ).map((j) => idx[j]!)
+  const head = best(first, k)
+  return head.length >= k ? head : [...head, ...best(rest, k - head.length)]
+}

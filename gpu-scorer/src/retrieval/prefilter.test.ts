@@ -37,7 +37,7 @@ const candidate = (id: string, k: number): RetrievedCandidate => {
 }
 
 describe('prefilter', () => {
-  it('keeps exactly what shared applyEligibility keeps, in order, with the same reasons, request after request', () => {
+  it('keeps exactly what shared applyEligibility keeps, in order, with the same reasons (consumed too), request after request', () => {
     fc.assert(
       fc.property(
         // Some ids are not in the catalog.
@@ -47,6 +47,7 @@ describe('prefilter', () => {
           fc.record({
             candidates: fc.shuffledSubarray(ids),
             exclude: fc.subarray(ids, { maxLength: 8 }),
+            consumed: fc.subarray(ids, { maxLength: 8 }),
             anchor: fc.option(fc.constantFrom(...ids), { nil: undefined }),
             country: fc.option(fc.constantFrom(...countries), { nil: undefined }),
           }),
@@ -74,7 +75,8 @@ describe('prefilter', () => {
             const report = Object.fromEntries(
               RANK_SOURCES.map((s) => [s, { quota: 10, retrieved: 10, kept: 99 }]),
             )
-            const got = prefilter(release, req, cs, report, 0)
+            const consumed = new Set(r.consumed)
+            const got = prefilter(release, req, cs, report, 0, consumed)
             const suppressed = new Set([...r.exclude, ...(r.anchor ? [r.anchor] : [])])
             const want = applyEligibility(cs, {
               now: 0,
@@ -83,7 +85,8 @@ describe('prefilter', () => {
               user: { ...EMPTY_USER_STATE, suppressedItems: suppressed },
               country: r.country,
               privacy: 'personalized',
-              rules: { exclude_seen: false },
+              rules: { exclude_seen: false, exclude_consumed: true },
+              consumed,
             })
             expect(got.kept).toEqual(want.kept)
             const byId = (a: { item_id: string }, b: { item_id: string }) =>

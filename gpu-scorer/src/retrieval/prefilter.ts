@@ -4,6 +4,7 @@ import {
   type CatalogFlags,
   type EligibilityContext,
   type FilterResult,
+  type ItemSet,
   type RankRequest,
   type RankSource,
   type ReasonCode,
@@ -22,11 +23,13 @@ export interface PrefilterRelease {
 
 /**
  * The shared eligibility context of the pre-filter: the scorer ranks under `personalized` (the edge calls it only
- * then), with no user state but the request's suppressed items, and `exclude_seen` off.
+ * then), with no user state but the request's suppressed items, `exclude_seen` off (the edge sends seen items in
+ * `exclude`), and the user's history as `consumed` (empty when the request's `exclude_consumed` is off).
  */
 function prefilterContext(
   release: Pick<PrefilterRelease, 'denied' | 'catalog'>,
   suppressed: ReadonlySet<string>,
+  consumed: ItemSet,
   country: string | undefined,
   now: number,
 ): EligibilityContext {
@@ -37,7 +40,8 @@ function prefilterContext(
     user: { ...EMPTY_USER_STATE, suppressedItems: suppressed },
     country,
     privacy: 'personalized',
-    rules: { exclude_seen: false },
+    rules: { exclude_seen: false, exclude_consumed: true },
+    consumed,
   }
 }
 
@@ -45,10 +49,11 @@ type Verdict = { stage: StageId; reason: ReasonCode } | null
 
 /**
  * Per release, the shared eligibility verdict of each item whose catalog flags name no region, computed once (by
- * `applyEligibility` itself) under the pre-filter's context with no country and nothing suppressed, then reused by
- * every request. Under that context the verdict of such an item depends on the request only through its suppressed
- * items (`exclude` and the anchor), which the pre-filter checks per request, after the memoized verdict (the
- * order of the shared filters: denylist, availability and age come before suppression).
+ * `applyEligibility` itself) under the pre-filter's context with no country and nothing suppressed or consumed, then
+ * reused by every request. Under that context the verdict of such an item depends on the request only through its
+ * suppressed items (`exclude` and the anchor) and the user's history, which the pre-filter checks per request, after
+ * the memoized verdict (the order of the shared filters: denylist, availability and age come before suppression,
+ * suppression before consumed).
  * Items with region rules depend on the request's country and go through `applyEligibility` on every request.
  */
 export class PrefilterVerdicts {
@@ -56,7 +61,7 @@ export class PrefilterVerdicts {
   private readonly ctx: EligibilityContext
 
   constructor(release: Pick<PrefilterRelease, 'denied' | 'catalog'>) {
-    this.ctx = prefilterContext(release, new Set(), undefined, 0)
+    this.ctx = prefilterContext(release, new Set(), new Set(), undefined, 0)
   }
 
   /** The memoized verdict (null: eligible), or undefined when the item's verdict depends on the country. */
@@ -74,8 +79,8 @@ export class PrefilterVerdicts {
 
 /**
  * The shared eligibility pre-filter before any feature or model work: denylist (with folded tombstones),
- * availability, region (the request's `country`), age, and the request's `exclude` plus the anchor item as
- * suppressed items. The scorer ranks under `personalized` (the edge calls it only then); the edge runs final
+ * availability, region (the request's `country`), age, the request's `exclude` plus the anchor item as suppressed
+ * items, and the user's history (`consumed`, from the subject context). The scorer ranks under `personalized` (the edge calls it only then); the edge runs final
  * eligibility again on what it serves. Keeps exactly what `applyEligibility` keeps, in order, with the same reason
  * for each removal (listed in candidate order, not grouped by filter); see {@link PrefilterVerdicts}.
  */
@@ -85,6 +90,7 @@ export function prefilter(
   candidates: RetrievedCandidate[],
   report: Partial<Record<RankSource, SourceReport>>,
   now: number,
+  consumed: ItemSet,
 ): FilterResult<RetrievedCandidate> {
   const suppressed = new Set(request.exclude)
   if (request.anchor_item) suppressed.add(request.anchor_item)
@@ -105,12 +111,14 @@ export function prefilter(
         stage: 'suppression',
         reason: 'suppressed_item',
       })
+    else if (consumed.has(c.item_id))
+      removed.push({ item_id: c.item_id, tier: c.tier, stage: 'consumed', reason: 'consumed' })
     else kept.push(c)
   }
   if (regional) {
     const r = applyEligibility(
       regional,
-      prefilterContext(release, suppressed, request.country, now),
+      prefilterContext(release, suppressed, consumed, request.country, now),
     )
     const out = new Set(r.removed.map((x) => x.item_id))
     kept = kept.filter((c) => !out.has(c.item_id))

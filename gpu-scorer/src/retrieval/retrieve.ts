@@ -1,4 +1,5 @@
 import {
+  anchorReason,
   mostRestrictive,
   type Candidate,
   type PrivacyMode,
@@ -17,6 +18,16 @@ import { REASONS } from '../ranking/reasons'
 export const SOURCES: readonly CandidateSource[] = [
   annSource,
   item2itemSource,
+  trendingSource,
+  editorialSource,
+]
+/**
+ * On an item-anchored request item-to-item comes first: the anchor's neighbours are what the surface is for, so an
+ * item the ANN also found is still served as related to the anchor.
+ */
+export const ANCHORED_SOURCES: readonly CandidateSource[] = [
+  item2itemSource,
+  annSource,
   trendingSource,
   editorialSource,
 ]
@@ -43,8 +54,15 @@ export type DisabledReason = (s: RankSource) => string | undefined
  */
 export async function retrieve(input: SourceInput, disabled: DisabledReason): Promise<Retrieval> {
   const quotas = sourceQuotas(input.request.candidates, input.request.quotas)
+  const anchor = input.request.anchor_item
+  const sources = anchor === undefined ? SOURCES : ANCHORED_SOURCES
+  const nearAnchor = new Set(input.subject.anchorNeighbors)
+  const reasonOf = (s: RankSource, id: string) =>
+    s === 'item2item' && anchor !== undefined && nearAnchor.has(id)
+      ? anchorReason(anchor)
+      : REASONS[s]
   const outputs = await Promise.all(
-    SOURCES.map(async (s): Promise<SourceOutput> => {
+    sources.map(async (s): Promise<SourceOutput> => {
       const off = disabled(s.id)
       if (off) return { skipped: off }
       if (quotas[s.id] === 0) return { items: [] }
@@ -60,7 +78,7 @@ export async function retrieve(input: SourceInput, disabled: DisabledReason): Pr
   const byId = new Map<string, RetrievedCandidate>()
   const candidates: RetrievedCandidate[] = []
   const report: Retrieval['report'] = {}
-  SOURCES.forEach((s, k) => {
+  sources.forEach((s, k) => {
     const out = outputs[k]!
     const r: SourceReport = { quota: quotas[s.id], retrieved: 0, kept: 0 }
     report[s.id] = r
@@ -85,7 +103,7 @@ export async function retrieve(input: SourceInput, disabled: DisabledReason): Pr
         tier: 'ranked',
         source: s.id,
         sources: [s.id],
-        reason: REASONS[s.id],
+        reason: reasonOf(s.id, id),
         needs: s.needs,
       }
       byId.set(id, c)

@@ -1,4 +1,5 @@
-import { meanVector, type RankRequest } from '@recsys/shared'
+import { meanVector, type ItemSet, type RankRequest } from '@recsys/shared'
+import { EMPTY_ITEM_SET, unionOf } from '../artifacts/consumed-sets'
 import type { LoadedRelease } from '../artifacts/loaded-release'
 
 /** Item-to-item evidence for one item: best neighbour similarity and how many seed items list it. */
@@ -19,6 +20,20 @@ export interface SubjectContext {
   seeds: string[]
   /** Item-to-item evidence from every seed's neighbour list (not cut to a quota: features read it too). */
   i2i: Map<string, I2iEvidence>
+  /** The anchor's neighbours in their list's order (the anchor left out); empty without an anchor. */
+  anchorNeighbors: string[]
+  /**
+   * The user's history, dropped by every source before its quota and by the pre-filter (`exclude_consumed`): the
+   * release's consumed items of a `u.` subject and the request's recent items. Empty when the rule is off.
+   */
+  consumed: ItemSet
+}
+
+/** The release's consumed items of the subject with the request's recent items, or nothing when the rule is off. */
+function consumedOf(r: LoadedRelease, req: RankRequest): ItemSet {
+  if (!req.exclude_consumed) return EMPTY_ITEM_SET
+  const stored = req.subject.startsWith('u.') ? r.consumed.of(req.subject.slice(2)) : EMPTY_ITEM_SET
+  return unionOf(stored, new Set(req.recent_items))
 }
 
 export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectContext {
@@ -46,6 +61,13 @@ export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectConte
         e.hits++
       } else i2i.set(n.item_id, { max: sim, hits: 1 })
     }
+  const anchor = req.anchor_item
+  const anchorNeighbors =
+    anchor === undefined
+      ? []
+      : [...new Set((r.neighbors.get(anchor) ?? []).map((n) => n.item_id))].filter(
+          (id) => id !== anchor,
+        )
   return {
     vector,
     vectorFrom,
@@ -53,5 +75,7 @@ export function subjectContext(r: LoadedRelease, req: RankRequest): SubjectConte
     historyCategories,
     seeds,
     i2i,
+    anchorNeighbors,
+    consumed: consumedOf(r, req),
   }
 }

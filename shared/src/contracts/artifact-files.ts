@@ -19,6 +19,7 @@ export const ARTIFACT_KINDS = [
   'index',
   'neighbors',
   'trending',
+  'consumed',
 ] as const
 export const ArtifactKind = z.enum(ARTIFACT_KINDS)
 export type ArtifactKind = z.infer<typeof ArtifactKind>
@@ -80,6 +81,31 @@ export type NeighborsFile = z.infer<typeof NeighborsFile>
 /** `trending`: one time-decayed list. */
 export const TrendingFile = Slate
 export type TrendingFile = z.infer<typeof TrendingFile>
+
+/** The largest per-user bound a `consumed` artifact may declare. */
+export const CONSUMED_PER_USER_MAX = 5000
+
+/**
+ * `consumed`: each user's history (the items of their interactions), newest first, at most `max_per_user` items a
+ * user. The scorer drops these items before scoring when the surface's rules say `exclude_consumed`.
+ * @note Kept a separate artifact with its own schema, so its format can change without touching the others.
+ */
+export const ConsumedFile = z
+  .object({
+    /** The producer's bound: a user with a longer history keeps their newest `max_per_user` items. */
+    max_per_user: z.number().int().positive().max(CONSUMED_PER_USER_MAX),
+    users: z.record(Id, z.array(Id)),
+  })
+  .superRefine((f, ctx) => {
+    for (const [user, items] of Object.entries(f.users))
+      if (items.length > f.max_per_user)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', user],
+          message: `${items.length} items, above max_per_user ${f.max_per_user}`,
+        })
+  })
+export type ConsumedFile = z.infer<typeof ConsumedFile>
 
 /** One named tensor of a model's declared interface. `-1` is a free dimension (the batch). */
 export const TensorSpec = z.object({

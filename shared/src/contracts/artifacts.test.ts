@@ -29,12 +29,20 @@ describe('TenantConfig', () => {
 })
 
 describe('RuleBundle', () => {
-  it('excludes seen items and applies no rerank rule by default', () => {
+  it('excludes seen and consumed items and applies no rerank rule by default', () => {
     expect(RuleBundle.parse({ version: 'v1' })).toEqual({
       version: 'v1',
-      eligibility: { exclude_seen: true },
+      eligibility: { exclude_seen: true, exclude_consumed: true },
       rerank: {},
     })
+    // A bundle written before `exclude_consumed` existed gets it on; a repeat-purchase tenant turns it off.
+    expect(
+      RuleBundle.parse({ version: 'v0', eligibility: { exclude_seen: false } }).eligibility,
+    ).toEqual({ exclude_seen: false, exclude_consumed: true })
+    expect(
+      RuleBundle.parse({ version: 'v2', eligibility: { exclude_consumed: false } }).eligibility
+        .exclude_consumed,
+    ).toBe(false)
   })
 
   it('rejects rules that cannot be applied', () => {

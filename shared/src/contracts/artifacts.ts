@@ -98,8 +98,16 @@ export const EligibilityRules = z.object({
   frequency_cap: z
     .object({ max: z.number().int().positive(), window_s: z.number().int().positive() })
     .optional(),
-  /** Drop items the user has already consumed. */
+  /** Drop items the user has converted on (`conversion` events: user state's `seen`). */
   exclude_seen: z.boolean().default(true),
+  /**
+   * Drop the user's history (stage `consumed`, reason `consumed`) on every tier: the items of their training
+   * interactions that the release carries (the scorer drops them before scoring; precomputed user slates leave them
+   * out) and the recent items of user state (views and clicks; final eligibility at the edge). On by default, which
+   * is what `home_feed` wants; a repeat-purchase domain turns it off in the bundle its surfaces use.
+   * docs/relevance-serving.md.
+   */
+  exclude_consumed: z.boolean().default(true),
 })
 export type EligibilityRules = z.infer<typeof EligibilityRules>
 
@@ -126,7 +134,7 @@ export type RerankRules = z.infer<typeof RerankRules>
 export const RuleBundle = z
   .object({
     version: z.string(),
-    eligibility: EligibilityRules.default({ exclude_seen: true }),
+    eligibility: EligibilityRules.default({ exclude_seen: true, exclude_consumed: true }),
     rerank: RerankRules.default({}),
   })
   .meta({ id: 'RuleBundle' })

@@ -33,6 +33,11 @@ export const RankRequest = z
     anchor_item: Id.optional(),
     /** Items the caller already knows it will not show (suppressed, seen): dropped before scoring. */
     exclude: z.array(Id).max(5000).default([]),
+    /**
+     * The surface's `exclude_consumed` rule, as the caller resolved it: the user's history (the release's consumed
+     * items of the subject, and `recent_items`) is dropped before scoring.
+     */
+    exclude_consumed: z.boolean().default(true),
     /** ISO 3166-1 alpha-2 country of the request, for the region pre-filter. */
     country: z.string().length(2).optional(),
     /** How many ranked items to return. */

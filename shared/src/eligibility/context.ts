@@ -24,6 +24,12 @@ export const EMPTY_USER_STATE: UserState = {
   recentItems: [],
 }
 
+/** Membership in a set of item ids (a `Set`, or a compact structure such as the scorer's consumed sets). */
+export interface ItemSet {
+  readonly size: number
+  has(itemId: string): boolean
+}
+
 /** Everything final eligibility reads. Built once per request. */
 export interface EligibilityContext {
   now: number
@@ -35,4 +41,9 @@ export interface EligibilityContext {
   country?: string
   privacy: PrivacyMode
   rules: EligibilityRules
+  /**
+   * The user's history, dropped when `rules.exclude_consumed` is on: at the edge the recent items of user state, at
+   * the scorer the release's consumed items of the user and the request's recent items. Absent: nothing is known.
+   */
+  consumed?: ItemSet
 }

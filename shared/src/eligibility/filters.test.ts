@@ -6,6 +6,7 @@ import type { EligibilityContext, UserState } from './context'
 import {
   ageFilter,
   availabilityFilter,
+  consumedFilter,
   denylistFilter,
   frequencyCapFilter,
   privacyFilter,
@@ -50,7 +51,7 @@ function ctx(
     catalog: (id) => parsed.get(id),
     user: user(),
     privacy: 'personalized',
-    rules: { exclude_seen: true },
+    rules: { exclude_seen: true, exclude_consumed: true },
     ...over,
   }
 }
@@ -251,7 +252,11 @@ describe('suppressionFilter', () => {
 })
 
 describe('frequencyCapFilter', () => {
-  const rules = { exclude_seen: false, frequency_cap: { max: 2, window_s: 3600 } }
+  const rules = {
+    exclude_seen: false,
+    exclude_consumed: false,
+    frequency_cap: { max: 2, window_s: 3600 },
+  }
   const inWindow = NOW - 3_599_000
   const edge = NOW - 3_600_000
   const old = NOW - 3_600_001
@@ -281,8 +286,11 @@ describe('frequencyCapFilter', () => {
   it('keeps everything without a cap rule or without user state (fail open)', () => {
     const u = user({ impressions: new Map([['a', [NOW, NOW, NOW]]]) })
     expect(
-      run(frequencyCapFilter, [cand('a')], ctx({}, { user: u, rules: { exclude_seen: false } }))
-        .kept,
+      run(
+        frequencyCapFilter,
+        [cand('a')],
+        ctx({}, { user: u, rules: { exclude_seen: false, exclude_consumed: false } }),
+      ).kept,
     ).toEqual(['a'])
     expect(run(frequencyCapFilter, [cand('a')], ctx({}, { user: undefined, rules })).kept).toEqual([
       'a',
@@ -302,10 +310,36 @@ describe('seenFilter', () => {
 
   it('keeps seen items when exclude_seen is off, and everything without user state (fail open)', () => {
     expect(
-      run(seenFilter, [cand('a')], ctx({}, { user: u, rules: { exclude_seen: false } })).kept,
+      run(
+        seenFilter,
+        [cand('a')],
+        ctx({}, { user: u, rules: { exclude_seen: false, exclude_consumed: true } }),
+      ).kept,
     ).toEqual(['a'])
     expect(run(seenFilter, [cand('a')], ctx({}, { user: undefined })).kept).toEqual(['a'])
     expect(seenFilter.failMode).toBe('open')
+  })
+})
+
+describe('consumedFilter', () => {
+  const consumed = new Set(['a', 'c'])
+
+  it('removes the user history as consumed when exclude_consumed is on, on every tier', () => {
+    const cs = [
+      cand('a', 'non_personalized', 'emergency'),
+      cand('b'),
+      cand('c', 'personalized', 'ranked'),
+    ]
+    const r = run(consumedFilter, cs, ctx({}, { consumed }))
+    expect(r.kept).toEqual(['b'])
+    expect(r.removed).toEqual(['a:consumed', 'c:consumed'])
+  })
+
+  it('keeps the history when exclude_consumed is off (repeat purchases), and everything without one (fail open)', () => {
+    const off = { exclude_seen: true, exclude_consumed: false }
+    expect(run(consumedFilter, [cand('a')], ctx({}, { consumed, rules: off })).kept).toEqual(['a'])
+    expect(run(consumedFilter, [cand('a')], ctx({}, { consumed: undefined })).kept).toEqual(['a'])
+    expect(consumedFilter.failMode).toBe('open')
   })
 })
 
@@ -319,6 +353,7 @@ describe('every filter', () => {
     suppressionFilter,
     frequencyCapFilter,
     seenFilter,
+    consumedFilter,
   ]
 
   it.each(filters.map((f) => [f.id, f] as const))(

@@ -108,7 +108,7 @@ export const frequencyCapFilter: EligibilityFilter = {
   },
 }
 
-/** Items the user has already consumed. */
+/** Items the user has converted on (user state's `seen`). */
 export const seenFilter: EligibilityFilter = {
   id: 'seen',
   failMode: 'open',
@@ -116,5 +116,20 @@ export const seenFilter: EligibilityFilter = {
     const user = ctx.user
     if (!ctx.rules.exclude_seen || !user) return { kept: [...cs], removed: [] }
     return partition('seen', cs, (c) => (user.seen.has(c.item_id) ? 'already_seen' : undefined))
+  },
+}
+
+/**
+ * The user's history (`exclude_consumed`): what they already watched, read or bought is not recommended back.
+ * Fails open: without a known history nothing is removed.
+ */
+export const consumedFilter: EligibilityFilter = {
+  id: 'consumed',
+  failMode: 'open',
+  apply: (cs, ctx) => {
+    const consumed = ctx.consumed
+    if (!ctx.rules.exclude_consumed || !consumed || consumed.size === 0)
+      return { kept: [...cs], removed: [] }
+    return partition('consumed', cs, (c) => (consumed.has(c.item_id) ? 'consumed' : undefined))
   },
 }

@@ -36,7 +36,8 @@ function ctx(
     user,
     country: 'FR',
     privacy: 'contextual_only',
-    rules: { exclude_seen: true, frequency_cap: { max: 1, window_s: 60 } },
+    rules: { exclude_seen: true, exclude_consumed: true, frequency_cap: { max: 1, window_s: 60 } },
+    consumed: new Set(['watched']),
     ...over,
   }
   return c
@@ -53,12 +54,13 @@ describe('FINAL_ELIGIBILITY', () => {
       'suppression',
       'frequency_cap',
       'seen',
+      'consumed',
     ])
   })
 
-  it('declares the fail mode of every stage: only caps and seen fail open', () => {
+  it('declares the fail mode of every stage: only caps, seen and consumed fail open', () => {
     const open = FINAL_ELIGIBILITY.filter((f) => f.failMode === 'open').map((f) => f.id)
-    expect(open).toEqual(['frequency_cap', 'seen'])
+    expect(open).toEqual(['frequency_cap', 'seen', 'consumed'])
   })
 })
 
@@ -73,6 +75,7 @@ describe('applyEligibility', () => {
     suppCat: { categories: ['hidden-cat'] },
     capped: {},
     seen: {},
+    watched: {},
   }
 
   it('removes each ineligible candidate once, with the reason of the first stage that rejects it', () => {
@@ -87,6 +90,7 @@ describe('applyEligibility', () => {
       'suppCat',
       'capped',
       'seen',
+      'watched',
     ]
     const r = applyEligibility(
       [...ids.map((id) => cand(id)), cand('personal', 'personalized')],
@@ -104,6 +108,7 @@ describe('applyEligibility', () => {
       ['suppCat', 'suppression', 'suppressed_category'],
       ['capped', 'frequency_cap', 'frequency_capped'],
       ['seen', 'seen', 'already_seen'],
+      ['watched', 'consumed', 'consumed'],
     ])
   })
 

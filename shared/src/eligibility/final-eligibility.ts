@@ -3,6 +3,7 @@ import type { EligibilityContext } from './context'
 import {
   ageFilter,
   availabilityFilter,
+  consumedFilter,
   denylistFilter,
   frequencyCapFilter,
   privacyFilter,
@@ -14,8 +15,8 @@ import {
 /**
  * Final eligibility, in order. Every tier of the ladder passes through all of it.
  * Order: privacy and denylist are set lookups that need nothing else and remove what must never be shown; catalog
- * rules (availability, region, age) need the catalog flags; user rules (suppression, caps, seen) need user state
- * and go last so that a removal is blamed on the most fundamental reason.
+ * rules (availability, region, age) need the catalog flags; user rules (suppression, caps, seen, consumed) need
+ * user state and go last so that a removal is blamed on the most fundamental reason.
  */
 export const FINAL_ELIGIBILITY = [
   privacyFilter,
@@ -26,6 +27,7 @@ export const FINAL_ELIGIBILITY = [
   suppressionFilter,
   frequencyCapFilter,
   seenFilter,
+  consumedFilter,
 ] as const
 
 /** Runs every final-eligibility filter in order and collects the removals. */

@@ -67,7 +67,8 @@ const arbUser: fc.Arbitrary<UserState> = fc.record({
     .map((xs) => new Map(xs)),
   seen: fc.subarray(ALL_IDS, { maxLength: 4 }).map((xs) => new Set(xs)),
   age: fc.option(fc.integer({ min: 8, max: 70 }), { nil: undefined }),
-  recentItems: fc.constant([]),
+  // The user's history (views, clicks): what `exclude_consumed` keeps out of every tier.
+  recentItems: fc.subarray(ALL_IDS, { maxLength: 6 }),
 })
 
 const arbEligibilityRules: fc.Arbitrary<EligibilityRules> = fc.record(
@@ -77,8 +78,9 @@ const arbEligibilityRules: fc.Arbitrary<EligibilityRules> = fc.record(
       window_s: fc.constantFrom(60, 3600, 7200),
     }),
     exclude_seen: fc.boolean(),
+    exclude_consumed: fc.boolean(),
   },
-  { requiredKeys: ['exclude_seen'] },
+  { requiredKeys: ['exclude_seen', 'exclude_consumed'] },
 )
 
 const arbPositions = fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 3 })
@@ -179,6 +181,13 @@ function forbidden(s: Scenario, c: Candidate): string | undefined {
       if (recent.length >= cap.max) return 'frequency capped'
     }
     if (s.eligibility.exclude_seen && u.seen.has(c.item_id)) return 'seen'
+    // The history is personal data: the edge reads it in personalized mode only.
+    if (
+      s.eligibility.exclude_consumed &&
+      s.privacy === 'personalized' &&
+      u.recentItems.includes(c.item_id)
+    )
+      return 'consumed'
   }
   return undefined
 }
@@ -204,6 +213,8 @@ function eligibilityContext(s: Scenario): EligibilityContext {
     country: s.country,
     privacy: s.privacy,
     rules: s.eligibility,
+    // As the edge builds it: the user's recent items are their history, read in personalized mode.
+    consumed: s.user && s.privacy === 'personalized' ? new Set(s.user.recentItems) : undefined,
   }
 }
 
@@ -251,6 +262,33 @@ describe('funnel invariants', () => {
         const { ladder, slate } = await runFunnel(s)
         for (const c of ladder.candidates) expect(forbidden(s, c), c.item_id).toBeUndefined()
         for (const item of slate.items) expect(forbidden(s, item), item.item_id).toBeUndefined()
+      }),
+      RUNS,
+    )
+  })
+
+  it('exclude_consumed: a personalized request never serves the user history, whatever the tier; with the rule off it is not removed', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbScenario, fc.boolean(), async (scenario, on) => {
+        const s = {
+          ...scenario,
+          privacy: 'personalized' as const,
+          eligibility: { ...scenario.eligibility, exclude_consumed: on },
+        }
+        const history = new Set(s.user?.recentItems ?? [])
+        const { ladder, slate } = await runFunnel(s)
+        const consumedRemovals = ladder.removed.filter((r) => r.reason === 'consumed')
+        if (on) {
+          for (const item of slate.items)
+            expect(history.has(item.item_id), item.item_id).toBe(false)
+          for (const r of consumedRemovals) expect(history.has(r.item_id)).toBe(true)
+        } else {
+          expect(consumedRemovals).toEqual([])
+          // Off, the history changes nothing: the same slate as for a user without one.
+          const blank = { ...s, user: s.user && { ...s.user, recentItems: [] } }
+          const same = await runFunnel(blank)
+          expect(slate.items.map((i) => i.item_id)).toEqual(same.slate.items.map((i) => i.item_id))
+        }
       }),
       RUNS,
     )

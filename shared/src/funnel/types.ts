@@ -10,6 +10,11 @@ export interface Candidate {
   score?: number
   /** The least private mode under which this candidate may be served (what data produced it). */
   needs: PrivacyMode
+  /**
+   * A neighbour of the request's anchor item (item-anchored surfaces): rerank never re-sorts one of these behind a
+   * candidate of the same tier without the flag, so the neighbours stay ahead of the personalised fill.
+   */
+  anchored?: boolean
 }
 
 /** Why a candidate was removed, and by which stage. */
@@ -56,6 +61,7 @@ export const STAGE_IDS = [
   'suppression',
   'frequency_cap',
   'seen',
+  'consumed',
   'relevance_floor',
   'freshness',
   'category_cap',
@@ -78,6 +84,7 @@ export type ReasonCode =
   | 'suppressed_category'
   | 'frequency_capped'
   | 'already_seen'
+  | 'consumed'
   | 'below_relevance_floor'
   | 'sponsored_cap'
   | 'below_cut'

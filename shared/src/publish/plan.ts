@@ -1,9 +1,9 @@
 import type { z } from 'zod'
 import {
   CatalogFlags,
+  RuleBundles,
   Slate,
   TenantConfig,
-  type RuleBundles,
   type Slate as SlateT,
 } from '../contracts/artifacts'
 import { ModelMetadata } from '../contracts/artifact-files'
@@ -28,7 +28,8 @@ export interface ReleaseSpec {
   users_per_page?: number
   user_slate_pages?: number
   denylist: string[]
-  rules: RuleBundles
+  /** Rule bundles by id, written with their defaults filled in. */
+  rules: z.input<typeof RuleBundles>
   popular: Array<{ surface: string; variant?: string; slate: SlateT }>
   user_slates?: Array<{ surface: string; variant?: string; user_id: string; slate: SlateT }>
   anchored_slates?: Array<{ surface: string; variant?: string; item_id: string; slate: SlateT }>
@@ -85,7 +86,7 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
   const { pages: userSlatePages, docs: userPages } = pageUserSlates(spec, (s) => slate(s))
   const blobs: KvWrite[] = [
     { key: kvKeys.denylist(tenant, release), value: { items: [...new Set(spec.denylist)] } },
-    { key: kvKeys.rules(tenant, release), value: spec.rules },
+    { key: kvKeys.rules(tenant, release), value: RuleBundles.parse(spec.rules) },
     ...shardDocs.map((items, i) => ({
       key: kvKeys.catalogShard(tenant, release, i),
       value: { items },

@@ -99,6 +99,24 @@ describe('rerank: freshness', () => {
     expect(ids(r)).toEqual(['fresh', 'old', 'popOld', 'popFresh'])
   })
 
+  it("keeps the anchor's neighbours ahead of the fill of their tier (item-anchored surfaces)", () => {
+    const near = (id: string, score: number) => ({ ...cand(id, score, 'ranked'), anchored: true })
+    const pool = [
+      near('old', 0.5),
+      near('undated', 0.4),
+      cand('fresh', 0.9, 'ranked'),
+      cand('popFresh', 0.8, 'ranked'),
+    ]
+    const r = rerank(pool, ctx(catalog, rules, 10))
+    expect(ids(r)).toEqual(['old', 'undated', 'fresh', 'popFresh'])
+    // Without the flag the same pool is one run, sorted by boosted score.
+    const flat = rerank(
+      pool.map(({ anchored: _, ...c }) => c),
+      ctx(catalog, rules, 10),
+    )
+    expect(ids(flat)).toEqual(['fresh', 'popFresh', 'old', 'undated'])
+  })
+
   it('with boost 0 orders a tier by the plain score', () => {
     const r = rerank(
       [cand('old', 1.0), cand('fresh', 0.99)],

@@ -20,8 +20,8 @@ const DAY_MS = 86_400_000
 
 /**
  * Reranks an eligible, ladder-ordered pool and cuts it to `limit`:
- * relevance floor → freshness (re-sort within a tier: scores of different tiers do not compare) → category cap in
- * the top N → sponsored slots and cap → exploration slots from safe items → de-duplication → cut.
+ * relevance floor → freshness (re-sort within a tier: scores of different tiers do not compare; an item-anchored
+ * surface's neighbours of the anchor stay ahead of its fill) → category cap in the top N → sponsored slots and cap → exploration slots from safe items → de-duplication → cut.
  * @note Never adds an item that was not in the pool, so eligibility holds after rerank.
  * @note Rules fail open rather than empty the slate (docs/api.md#post-v1recommendations: `items` is never empty while
  * the tenant has any eligible item): when nothing would be left, the pool is reranked without the relevance floor,
@@ -155,7 +155,10 @@ function rerankWith<C extends Candidate>(pool: readonly C[], ctx: RerankContext)
   return { items, removed }
 }
 
-/** Sorts by score descending inside each run of same-tier candidates; tiers keep their ladder order. */
+/**
+ * Sorts by score descending inside each run of same-tier candidates; tiers keep their ladder order, and within a
+ * tier the anchor's neighbours (`anchored`) keep their place ahead of the rest.
+ */
 function stableSortWithinTier<C extends Candidate>(
   list: C[],
   score: (c: C) => number | undefined,
@@ -171,7 +174,7 @@ function stableSortWithinTier<C extends Candidate>(
     run = []
   }
   for (const c of list) {
-    if (run.length > 0 && run[0]!.tier !== c.tier) flush()
+    if (run.length > 0 && (run[0]!.tier !== c.tier || !run[0]!.anchored !== !c.anchored)) flush()
     run.push(c)
   }
   flush()

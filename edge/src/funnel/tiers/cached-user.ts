@@ -1,10 +1,11 @@
-import { kvKeys, privacyAllows, shardOf, Slate, UserSlatePage } from '@recsys/shared'
+import { anchorReason, kvKeys, privacyAllows, shardOf, Slate, UserSlatePage } from '@recsys/shared'
 import { fromSlate, type TierSource } from './context'
 
 /**
  * `cached_user`: the precomputed slate of this user, or, on an item-anchored surface, of the anchor item.
  * User slates need personalized mode and readable user state. Anchored slates depend on the item the page shows
- * and on nothing about the user, so they serve in every privacy mode.
+ * and on nothing about the user, so they serve in every privacy mode; their entries are the anchor's neighbours
+ * (source `item2item`, and, where the slate gives none, a reason naming the anchor).
  */
 export const cachedUserTier: TierSource = {
   tier: 'cached_user',
@@ -23,7 +24,15 @@ export const cachedUserTier: TierSource = {
       const anchor = ctx.context.item_id!
       const key = kvKeys.anchoredSlate(tenant, manifest.release, surface.id, variant, anchor)
       const slate = await ctx.store.getImmutable(key, Slate)
-      return fromSlate(slate, 'cached_user', 'non_personalized', 'item2item', 'similar_items')
+      const out = fromSlate(
+        slate,
+        'cached_user',
+        'non_personalized',
+        'item2item',
+        anchorReason(anchor),
+      )
+      if (out.ok) for (const c of out.value) c.anchored = true
+      return out
     }
     const user = ctx.subject.slice(2)
     const pages = manifest.user_slate_pages

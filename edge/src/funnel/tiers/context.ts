@@ -41,6 +41,8 @@ export interface TierContext {
   tombstones: ReadonlySet<string> | undefined
   /** Whether the rules exclude items the user has seen (the scorer is told to exclude them too). */
   excludeSeen: boolean
+  /** Whether the rules exclude the user's history (`exclude_consumed`; the scorer is told the rule). */
+  excludeConsumed: boolean
   scorer: ScorerService | undefined
   artifacts: EdgeModelSource
   /** Model scores replaced by the floor while serving this request, by model (the decision record carries them). */

@@ -1,4 +1,5 @@
 import {
+  anchorReason,
   err,
   ok,
   privacyAllows,
@@ -49,6 +50,9 @@ export const rankedTier: TierSource = {
     }
     scorer.breaker.success()
     if (res.value.floored > 0) ctx.floored.scorer = res.value.floored
+    // The scorer serves the anchor's neighbours first, with a reason that names the anchor; rerank keeps them there.
+    const anchor = anchorOf(ctx)
+    const near = anchor === undefined ? undefined : anchorReason(anchor)
     return ok(
       res.value.items.map((it): Candidate => ({
         item_id: it.item_id,
@@ -57,10 +61,15 @@ export const rankedTier: TierSource = {
         source: it.source,
         reason: it.reason,
         score: it.score,
+        ...(it.reason === near && { anchored: true }),
       })),
     )
   },
 }
+
+/** The anchor item of an item-anchored surface. */
+const anchorOf = (ctx: TierContext): string | undefined =>
+  ctx.surface.kind === 'item_anchored' ? ctx.context.item_id : undefined
 
 /** What the scorer is told: who, where, what the user just did, and what the edge will not show anyway. */
 export function rankRequest(ctx: TierContext): RankRequestInput {
@@ -75,9 +84,9 @@ export function rankRequest(ctx: TierContext): RankRequestInput {
     subject: ctx.subject,
     recent_items: user.recentItems.slice(0, MAX.recent),
     session_items: (ctx.context.session_item_ids ?? []).slice(0, MAX.session),
-    ...(ctx.surface.kind === 'item_anchored' &&
-      ctx.context.item_id && { anchor_item: ctx.context.item_id }),
+    ...(anchorOf(ctx) && { anchor_item: anchorOf(ctx) }),
     exclude: [...exclude].slice(0, MAX.exclude),
+    exclude_consumed: ctx.excludeConsumed,
     ...(country && country.length === 2 && { country }),
     // Headroom: final eligibility and rerank may still drop some of what the scorer returns.
     limit: Math.min(MAX.limit, ctx.limit * 2 + 10),

@@ -1,11 +1,17 @@
-import type { CandidateSource } from '../candidate-source'
+import { firstFresh, type CandidateSource } from '../candidate-source'
 
-/** The release's trending list, in its order. */
+/** The release's trending list, in its order, past the user's history. */
 export const trendingSource: CandidateSource = {
   id: 'trending',
   needs: 'non_personalized',
-  async retrieve({ release }, quota) {
+  async retrieve({ release, subject }, quota) {
     if (release.trending.length === 0) return { skipped: 'no trending list in the release' }
-    return { items: release.trending.slice(0, quota).map((e) => e.item_id) }
+    return {
+      items: firstFresh(
+        release.trending.map((e) => e.item_id),
+        subject.consumed,
+        quota,
+      ),
+    }
   },
 }

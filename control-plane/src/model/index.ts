@@ -1,7 +1,0 @@
-/**
- * The model code other packages use: the scorer's tests and benchmark build real ONNX rankers with the same export
- * code the trainer uses (`@recsys/control-plane/model`).
- */
-export * from './mlp'
-export * from './onnx-export'
-export * from './bundle'
