@@ -17,7 +17,7 @@ import {
 import { waitForLog } from './log-reader'
 import { until } from './poll'
 import { recommend } from './request'
-import { edgeModelBytes, fx, lane, laneStats, seedRecent } from './scorer-fixture'
+import { DEADLINE_MS, edgeModelBytes, fx, lane, laneStats, seedRecent } from './scorer-fixture'
 
 /**
  * Tier `edge_rescored`: the user's cached slate re-scored in workerd by the release's edge model (onnxruntime-web,
@@ -42,6 +42,15 @@ async function withEdgeModel(tenant: string): Promise<ReleaseSpec> {
   await env.ARTIFACT_BUCKET.put(r2Keys.blob(tenant, sha256), model)
   return baseSpec(tenant, {
     edge_model: { sha256, size_bytes: model.byteLength, metadata: fx.edgeModel.metadata },
+    // The scorer cases assert why the ranked tier failed (the scorer is down); with the default 50 ms deadline a
+    // loaded machine could spend it before the call ('no time left for the scorer'). Deadlines are tested in ranked.
+    config: {
+      tenant,
+      surfaces: [
+        { id: 'home_feed', kind: 'personalized', deadline_ms: DEADLINE_MS },
+        { id: 'related_items', kind: 'item_anchored', deadline_ms: DEADLINE_MS },
+      ],
+    },
   })
 }
 
