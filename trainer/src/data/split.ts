@@ -7,6 +7,8 @@ export interface Split {
   test: Interaction[]
   /** Global splits: the first held-out timestamp (ms); absent for per-user splits. */
   cutoff?: number
+  /** Random splits: the share kept for train and the seed (absent for the temporal ones). */
+  random?: { ratio: number; seed: number }
 }
 
 const byTime = (a: Interaction, b: Interaction): number =>
@@ -125,5 +127,5 @@ export function randomSplit(
     train.push(...mine.slice(0, keep))
     test.push(...mine.slice(keep))
   }
-  return { train: train.sort(byTime), test: test.sort(byTime) }
+  return { train: train.sort(byTime), test: test.sort(byTime), random: { ratio, seed } }
 }
