@@ -39,9 +39,12 @@ export function pipelineCases(
       expect(r.json.dataset).toMatchObject({ items: 9742, users: 610, interactions: 100_836 })
       const models = r.json.evaluation.models
       expect(r.json.evaluation.split.users_evaluated).toBe(610)
-      // The trained ranker serves (the scorer's `ranked` tier); MF's top 100 are the cached slates.
-      expect(r.json.evaluation).toMatchObject({ served_model: 'ranker', slate_model: 'als' })
+      // The trained ranker serves (the scorer's `ranked` tier); EASE's top 100 are the cached slates (seed 42,
+      // leave-last-5: EASE 0.0568, ALS 0.0508, item-kNN 0.0418, popularity 0.033).
+      expect(r.json.evaluation).toMatchObject({ served_model: 'ranker', slate_model: 'ease' })
+      expect(r.json.evaluation.baselines).toEqual(['popularity', 'ease'])
       expect(models.ranker.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
+      expect(models.ease.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
       expect(models.als.ndcg_at_10).toBeGreaterThanOrEqual(1.5 * models.popularity.ndcg_at_10)
       // The registered ranker passed the parity gate and records the figures the champion gate compares.
       const model = r.json.artifacts.find((a: any) => a.kind === 'model')
@@ -65,8 +68,8 @@ export function pipelineCases(
       expect(body.items).toHaveLength(10)
       for (const it of body.items) expect(rated.has(it.item_id), it.item_id).toBe(false)
     },
-    // A hang guard for minutes of CPU-bound training (ALS, the ranker, ONNX export): on a loaded two-core machine
-    // the run took over the 180 s this was.
+    // A hang guard for minutes of CPU-bound training (ALS, two EASE inversions of ~5-6k items, the ranker, ONNX
+    // export): on a loaded two-core machine the run took over the 180 s this once was.
     600_000,
   )
 
@@ -202,7 +205,22 @@ export function pipelineCases(
       expect.arrayContaining(['popularity', 'item2item', 'als']),
     )
     expect(ev.ratios.popularity.ndcg_at_10).toBe(1)
-    expect(ev).toMatchObject({ served_model: 'ranker', split: { description: 'leave-last-5' } })
+    expect(ev).toMatchObject({
+      served_model: 'ranker',
+      split: { description: 'leave-last-5', protocol: 'temporal' },
+    })
+    // The random protocol, with the ALS search: another split, recorded as such.
+    const random = await call(op, 'POST', url('eval'), {
+      ...strong,
+      split: 'random',
+      tune_als: true,
+    })
+    expect(random.status, random.text).toBe(200)
+    expect(random.json.evaluation).toMatchObject({
+      split: { description: 'random-75/25-seed-42', protocol: 'random' },
+      baselines: ['popularity', 'ease'],
+    })
+    expect(random.json.evaluation.tuning.als.trials).toHaveLength(4)
     expect(first.json.champion).toMatchObject({ allowed: true, verdict: 'first_release' })
     // eval registers nothing.
     expect((await call(op, 'GET', `/v1/tenants/${gate}/artifacts`)).json.versions).toEqual([])

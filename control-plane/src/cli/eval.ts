@@ -16,6 +16,7 @@ const METRIC_COLUMNS = [
   ['recall@10', 'recall_at_10'],
   ['recall@20', 'recall_at_20'],
   ['ndcg@10', 'ndcg_at_10'],
+  ['precision@10', 'precision_at_10'],
   ['map@10', 'map_at_10'],
   ['coverage@10', 'coverage_at_10'],
 ] as const

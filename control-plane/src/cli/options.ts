@@ -55,6 +55,8 @@ export interface DatasetOptions {
   items?: number
   users?: number
   interactionsPerUser?: number
+  split?: 'temporal' | 'random'
+  tuneAls?: boolean
 }
 
 /** `--dataset` and the synthetic dataset's knobs, on `pipeline run` and `eval` alike. */
@@ -65,6 +67,13 @@ export function addDatasetOptions(cmd: Command): Command {
     .option('--items <n>', 'items in the synthetic dataset', int)
     .option('--users <n>', 'users in the synthetic dataset', int)
     .option('--interactions-per-user <n>', 'mean interactions per user (synthetic)', int)
+    .addOption(
+      new Option(
+        '--split <protocol>',
+        "evaluation split: temporal (each user's last 5 items) or random (each user's items 75/25, seed 42)",
+      ).choices(['temporal', 'random']),
+    )
+    .option('--tune-als', "search ALS's settings on a validation split of the train side first")
 }
 
 /** The pipeline API's dataset fields from {@link addDatasetOptions}' options. */
@@ -74,4 +83,6 @@ export const datasetBody = (o: DatasetOptions) => ({
   items: o.items,
   users: o.users,
   interactions_per_user: o.interactionsPerUser,
+  split: o.split,
+  tune_als: o.tuneAls,
 })

@@ -11,7 +11,7 @@ import type { PipelineInput } from './run'
 
 export type EvalInput = Pick<
   PipelineInput,
-  'tenant' | 'dataset' | 'seed' | 'items' | 'users' | 'interactions_per_user'
+  'tenant' | 'dataset' | 'seed' | 'items' | 'users' | 'interactions_per_user' | 'split' | 'tune_als'
 >
 
 /**
@@ -38,16 +38,18 @@ export async function runEvaluation(
   say(
     `evaluating on ${name}: ${data.items.length} items, ${data.users.length} users, ${data.interactions.length} interactions`,
   )
-  // The same evaluation as a pipeline run's: catalog items only, the split made in DuckDB, the run's ALS settings
-  // and seed.
+  // The same evaluation as a pipeline run's: catalog items only, the temporal split made in DuckDB (the random
+  // one by the trainer), the run's ALS settings and seed.
   const interactions = catalogInteractions(data)
-  const { split } = await aggregateInteractions(interactions, {
-    split: { leaveLastN: EVAL_SPLIT.n },
-  })
+  const protocol = input.split ?? 'temporal'
+  const split =
+    protocol === 'temporal'
+      ? (await aggregateInteractions(interactions, { split: { leaveLastN: EVAL_SPLIT.n } })).split
+      : undefined
   const evaluation = await evaluationReport(
     { ...data, interactions },
-    { tenant: input.tenant, name, seed: input.dataset === 'synthetic' ? seed : null },
-    { als: { ...ALS_PARAMS, seed } },
+    { tenant: input.tenant, name, seed: input.dataset === 'synthetic' ? seed : null, protocol },
+    { als: { ...ALS_PARAMS, seed }, alsSearch: input.tune_als ?? false },
     split,
   )
   const champion = decide(recordEvaluation(evaluation), await liveChampion(deps.db, input.tenant))

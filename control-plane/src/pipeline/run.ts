@@ -22,10 +22,19 @@ import {
   MIN_INDEX_RECALL,
 } from '@recsys/trainer/artifacts/hnsw-index'
 import { mfEmbeddings, mfUserSlates } from '@recsys/trainer/artifacts/mf-artifacts'
+import { easeUserSlates, knnUserSlates } from '@recsys/trainer/artifacts/model-slates'
+import { trainEase } from '@recsys/trainer/recommenders/ease'
+import { trainItemKnn } from '@recsys/trainer/recommenders/item-knn'
 import { releaseModels } from '@recsys/trainer/ranker/trained-models'
 import { simpleArtifacts, toNdjson } from '@recsys/trainer/artifacts/simple-artifacts'
 import { consumedFile } from '@recsys/trainer/artifacts/consumed'
-import { EVAL_SPLIT, evaluationReport, type EvaluationReport } from '@recsys/trainer/eval/report'
+import {
+  EVAL_PROTOCOLS,
+  EVAL_SPLIT,
+  evaluationReport,
+  type EvalProtocol,
+  type EvaluationReport,
+} from '@recsys/trainer/eval/report'
 
 export interface PipelineInput {
   tenant: string
@@ -39,6 +48,10 @@ export interface PipelineInput {
   users?: number
   /** Synthetic only: mean interactions per user. */
   interactions_per_user?: number
+  /** The evaluation's split (default `temporal`): it also splits the ranker's history from its labels. */
+  split?: EvalProtocol
+  /** Search ALS's settings on a validation split of the train side; the chosen ones train every ALS of the run. */
+  tune_als?: boolean
   publish: boolean
   /** Publish even when the champion gate refuses (the override is audited with `reason`). */
   force?: boolean
@@ -142,50 +155,63 @@ export async function runPipeline(
     const interactions = catalogInteractions(servable)
     const available = new Set(servable.items.filter((it) => it.available).map((it) => it.item_id))
 
+    const protocol = input.split ?? 'temporal'
     await step(
       'evaluate',
-      `evaluating on the held-out split (each user's last ${EVAL_SPLIT.n} items)`,
+      `evaluating on the held-out split (${protocol === 'temporal' ? `each user's last ${EVAL_SPLIT.n} items` : EVAL_PROTOCOLS.random.description})`,
     )
-    // DuckDB de-duplicates and splits (aggregate.ts); ALS on the train side is trained once, for the evaluation and
-    // as the history of the ranker's examples (the same leave-last-5 split).
-    const { split } = await aggregateInteractions(interactions, {
-      split: { leaveLastN: EVAL_SPLIT.n },
-    })
+    // DuckDB de-duplicates and makes the temporal split (aggregate.ts); the random one is the trainer's. ALS on the
+    // train side is trained once, for the evaluation and as the history of the ranker's examples (the same split).
+    const split =
+      protocol === 'temporal'
+        ? (await aggregateInteractions(interactions, { split: { leaveLastN: EVAL_SPLIT.n } })).split
+        : EVAL_PROTOCOLS[protocol].split(interactions)
     say(`  ${split.train.length} train and ${split.test.length} held-out (user, item) pairs`)
-    const trainSideAls = trainAls(split.train, { ...ALS_PARAMS, seed })
+    // With tune_als the evaluation searches ALS's settings first and trains its own train-side ALS.
+    let trainSideAls = input.tune_als ? undefined : trainAls(split.train, { ...ALS_PARAMS, seed })
     const evaluation = await evaluationReport(
       { ...servable, interactions },
       {
         tenant: input.tenant,
         name: datasetName,
         seed: input.dataset === 'synthetic' ? seed : null,
+        protocol,
       },
-      { als: { ...ALS_PARAMS, seed }, alsModel: trainSideAls },
+      {
+        als: { ...ALS_PARAMS, seed },
+        ...(trainSideAls ? { alsModel: trainSideAls } : { alsSearch: true }),
+      },
       split,
     )
     for (const [model, m] of Object.entries(evaluation.models))
       say(
         `  ${model}: NDCG@10 ${m.ndcg_at_10}, recall@10 ${m.recall_at_10}, coverage ${m.coverage_at_10}`,
       )
+    for (const [model, why] of Object.entries(evaluation.skipped))
+      say(`  ${model} left out: ${why}`)
     say(`  served: ${evaluation.served_model}; user slates: ${evaluation.slate_model ?? 'als'}`)
+    const alsParams = { ...ALS_PARAMS, ...evaluation.tuning?.als.best }
+    if (evaluation.tuning)
+      say(`  ALS search: ${JSON.stringify(evaluation.tuning.als.best)} chosen on validation`)
+    trainSideAls ??= trainAls(split.train, { ...alsParams, seed })
     const recorded = recordEvaluation(evaluation)
 
     await step(
       'als',
-      `training ALS on all ${interactions.length} interactions (${ALS_PARAMS.factors} factors)`,
+      `training ALS on all ${interactions.length} interactions (${alsParams.factors} factors)`,
     )
     const als = trainAls(interactions, {
-      ...ALS_PARAMS,
+      ...alsParams,
       seed,
       onIteration: (i, loss) =>
-        say(`  ALS iteration ${i + 1}/${ALS_PARAMS.iterations}: loss ${loss.toFixed(1)}`),
+        say(`  ALS iteration ${i + 1}/${alsParams.iterations}: loss ${loss.toFixed(1)}`),
     })
     await step('ranker', 'training the ranker and the edge model on point-in-time examples')
     const trained = await releaseModels(
       { ...servable, interactions },
       {
         seed,
-        dims: ALS_PARAMS.factors,
+        dims: alsParams.factors,
         labelsPerUser: EVAL_SPLIT.n,
         split,
         alsModel: trainSideAls,
@@ -199,22 +225,29 @@ export async function runPipeline(
       `  onnxruntime vs TypeScript forward: ranker max |Δ| ${parity.ranker.max_diff.toExponential(1)} over ${parity.ranker.rows} rows, edge model ${parity.edge_model.max_diff.toExponential(1)}`,
     )
 
-    // User slates come from the model the evaluation ranks best (MF, or the co-occurrence blend of simpleArtifacts).
+    // User slates come from the model the evaluation ranks best: MF, EASE or item-kNN (each trained again here on
+    // every interaction), or the co-occurrence blend of simpleArtifacts.
     let userSlates: ReturnType<typeof mfUserSlates> | undefined
-    if (evaluation.slate_model !== 'item2item') {
+    const slateModel = evaluation.slate_model ?? 'als'
+    if (slateModel !== 'item2item') {
       const consumed = itemsByUser(interactions)
-      await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by the MF score)`)
-      userSlates = mfUserSlates(
-        als,
-        { k: USER_SLATE_SIZE, keep: (id) => available.has(id), consumed },
-        (done, total) => say(`  user slates ${done}/${total}`),
-      )
+      const slateOptions = { k: USER_SLATE_SIZE, keep: (id: string) => available.has(id), consumed }
+      const progress = (done: number, total: number) => say(`  user slates ${done}/${total}`)
+      await step('user_slates', `computing user slates (top ${USER_SLATE_SIZE} by ${slateModel})`)
+      if (slateModel === 'ease') {
+        const ease = await trainEase(interactions)
+        // The train side passed the guard; the whole log may not: then MF's slates serve.
+        if (ease.ok) userSlates = easeUserSlates(ease.value, slateOptions, progress)
+        else say(`  ${ease.error.message}; MF slates instead`)
+      } else if (slateModel === 'knn')
+        userSlates = knnUserSlates(trainItemKnn(interactions), slateOptions, progress)
+      userSlates ??= mfUserSlates(als, slateOptions, progress)
     }
     await step(
       'lists',
       userSlates
         ? 'computing lists (popular, segments, neighbours, trending) and anchored slates'
-        : 'computing lists and item-to-item user and anchored slates (item-to-item beat MF offline)',
+        : 'computing lists and item-to-item user and anchored slates (item-to-item ranked best offline)',
     )
     const files = simpleArtifacts(servable, {
       surfaces: config.value.surfaces,
@@ -259,7 +292,7 @@ export async function runPipeline(
         metadata: {
           ...index.metadata,
           recall_at_10: index.recall_at_10,
-          lineage: { als: { ...ALS_PARAMS, seed }, hnsw: DEFAULT_HNSW },
+          lineage: { als: { ...alsParams, seed }, hnsw: DEFAULT_HNSW },
         },
       },
       { kind: 'model', name: 'ranker', bytes: ranker.onnx, metadata: ranker.metadata },

@@ -1,3 +1,4 @@
+import { murmur3, seededRandom } from '@recsys/shared'
 import type { Interaction } from './dataset'
 
 /** Train and held-out interactions; each (user, item) pair appears once, in one side only. */
@@ -6,6 +7,8 @@ export interface Split {
   test: Interaction[]
   /** Global splits: the first held-out timestamp (ms); absent for per-user splits. */
   cutoff?: number
+  /** Random splits: the share kept for train and the seed (absent for the temporal ones). */
+  random?: { ratio: number; seed: number }
 }
 
 const byTime = (a: Interaction, b: Interaction): number =>
@@ -75,4 +78,54 @@ export function leaveLastN(
     test.push(...mine.slice(keep))
   }
   return { train: train.sort(byTime), test: test.sort(byTime) }
+}
+
+/** Rounds half to even (banker's rounding), as numpy's `round` does: 1.5 → 2, 2.5 → 2, 2.25 → 2. */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x)
+  const d = x - f
+  if (d !== 0.5) return d < 0.5 ? f : f + 1
+  return f % 2 === 0 ? f : f + 1
+}
+
+/** Item ids compare by code unit, so the order before shuffling does not depend on the locale. */
+const byTimeThenItem = (a: Interaction, b: Interaction): number =>
+  a.ts - b.ts || (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0)
+
+/**
+ * Per-user stratified random split (Microsoft Recommenders' `python_stratified_split`): each user's distinct items
+ * are shuffled with a seeded generator and the first `roundHalfEven(ratio × n)` go to train, the rest to test.
+ * @note Each user's generator is seeded from `seed` and the user id (murmur3), and the user's pairs are put in time
+ * order (ties by item) before shuffling: a user's split depends only on the seed and that user's own items, not on
+ * the input order or on the other users. A user with one item keeps it in train; with two, `round(1.5) = 2` keeps
+ * both (half to even), as the reference does.
+ */
+export function randomSplit(
+  interactions: Iterable<Interaction>,
+  { ratio = 0.75, seed = 42 }: { ratio?: number; seed?: number } = {},
+): Split {
+  if (!(ratio > 0 && ratio < 1)) throw new RangeError(`ratio must be in (0, 1), got ${ratio}`)
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)
+  const perUser = new Map<string, Interaction[]>()
+  for (const x of dedupePairs(interactions)) {
+    const mine = perUser.get(x.user_id) ?? []
+    perUser.set(x.user_id, mine)
+    mine.push(x)
+  }
+  const train: Interaction[] = []
+  const test: Interaction[] = []
+  for (const [user, mine] of perUser) {
+    mine.sort(byTimeThenItem)
+    const r = seededRandom(murmur3(user, seed >>> 0))
+    for (let i = mine.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1))
+      const t = mine[i]!
+      mine[i] = mine[j]!
+      mine[j] = t
+    }
+    const keep = roundHalfEven(ratio * mine.length)
+    train.push(...mine.slice(0, keep))
+    test.push(...mine.slice(keep))
+  }
+  return { train: train.sort(byTime), test: test.sort(byTime), random: { ratio, seed } }
 }

@@ -3,7 +3,17 @@ import { forward } from '../model/mlp'
 import { alsScores, trainAls, type AlsModel, type AlsOptions } from '../recommenders/als'
 import { coOccurrence, histories, lastTouched, neighbors } from '../recommenders/co-occurrence'
 import { itemsByUser, type Dataset } from '../data/dataset'
-import { apAt, catalogCoverage, ndcgAt, recallAt } from './metrics'
+import { easeScores, trainEase, type EaseModel, type EaseOptions } from '../recommenders/ease'
+import { itemKnnScores, trainItemKnn, type ItemKnnOptions } from '../recommenders/item-knn'
+import {
+  apAt,
+  catalogCoverage,
+  intraListDiversity,
+  ndcgAt,
+  noveltyAt,
+  precisionAt,
+  recallAt,
+} from './metrics'
 import { byScore, type Scored } from '../recommenders/popularity'
 import { RANKER_DEFAULTS, tooFewExamples, trainRanker } from '../ranker/ranker'
 import { rankerArtifacts } from '../artifacts/ranker-artifacts'
@@ -16,9 +26,13 @@ import {
 } from '../ranker/ranker-data'
 import type { Split } from '../data/split'
 import { bestOf } from '../recommenders/top-k'
+import { tuneAls, type AlsSearch } from './tune-als'
 
 /** The models the offline evaluation compares. */
-export type EvalModel = 'popularity' | 'item2item' | 'als' | 'ranker'
+export type EvalModel = 'popularity' | 'item2item' | 'als' | 'ease' | 'knn' | 'ranker'
+
+/** The models every evaluation scores when it can: the simple one and the strong closed-form one. */
+export const BASELINES = ['popularity', 'ease'] as const
 
 export interface EvalOptions {
   als?: AlsOptions
@@ -36,6 +50,19 @@ export interface EvalOptions {
   maxUsers?: number
   /** ALS already trained on the split's train side with `als` (the pipeline trains it once for every use). */
   alsModel?: AlsModel
+  /** EASE's settings; `false` leaves it out (its guard leaves it out of a catalog too large, saying why). */
+  ease?: EaseOptions | false
+  /** EASE already trained on the split's train side. */
+  easeModel?: EaseModel
+  /** Item-kNN's settings; `false` leaves it out. */
+  knn?: ItemKnnOptions | false
+  /**
+   * Search ALS's settings on a validation split of the train side first (`true`: tune-als.ts `ALS_GRID`); the
+   * chosen ones override `als` (not when `alsModel` is given).
+   */
+  alsSearch?: boolean | readonly AlsOptions[]
+  /** Score only these models (default: all); the others are absent, not skipped. */
+  only?: readonly EvalModel[]
   /** The trained ranker: its examples (candidate budget, negatives, …) and training options. */
   ranker?: { examples?: ExampleOptions; fit?: Partial<FitOptions> }
 }
@@ -51,9 +78,14 @@ export interface ModelReport {
   recall_at_10: number
   recall_at_20: number
   ndcg_at_10: number
+  precision_at_10: number
   map_at_10: number
   /** Share of the catalog in at least one evaluated user's top 10. */
   coverage_at_10: number
+  /** Mean pairwise category distance within a user's top 10 (metrics.ts `intraListDiversity`). */
+  diversity_at_10: number
+  /** Mean self-information of the top 10's items, in bits (metrics.ts `noveltyAt`). */
+  novelty_at_10: number
   cold_start: SliceReport
   head_items: SliceReport
   tail_items: SliceReport
@@ -66,8 +98,12 @@ export interface EvalReport {
   /** Held-out users with no train item: no model here can personalise for them, so they are left out. */
   users_without_train: number
   /** Every model scored (`ranker` is absent when the train side is too small to train one). */
-  models: Record<Exclude<EvalModel, 'ranker'>, ModelReport> & { ranker?: ModelReport }
-  ms: Record<EvalModel, number>
+  models: Partial<Record<EvalModel, ModelReport>>
+  /** Models left out, and why (EASE over its catalog-size guard, a model turned off). */
+  skipped: Partial<Record<EvalModel, string>>
+  /** The ALS search, when one ran. */
+  tuning?: { als: AlsSearch }
+  ms: Partial<Record<EvalModel, number>>
 }
 
 const K = 20
@@ -92,8 +128,8 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 
 /**
  * Scores popularity (train counts), item-to-item (cosine co-occurrence neighbours of the user's recent train items,
- * summed) and implicit ALS (xᵤ·yᵢ) on the held-out items of every user with train history, excluding the user's
- * train items from every list; and the trained ranker over the scorer's sources.
+ * summed), implicit ALS (xᵤ·yᵢ), EASE (x·B), item-kNN with shrinkage on the held-out items of every user with train
+ * history, excluding the user's train items from every list; and the trained ranker over the scorer's sources.
  * @note Held-out items nobody touched in train stay relevant: no model here can retrieve them, which is the honest
  * cost of a temporal split; lists shorter than K are not padded (item-to-item has nothing for an item without
  * co-occurrences).
@@ -102,7 +138,11 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
  * artifacts of the whole train split (`userCandidates`). ALS is trained once and shared with the `als` model, whose
  * `ms` includes it.
  */
-export function evaluate(data: Dataset, split: Split, options: EvalOptions = {}): EvalReport {
+export async function evaluate(
+  data: Dataset,
+  split: Split,
+  options: EvalOptions = {},
+): Promise<EvalReport> {
   const { coldStartMax = 5, headShare = 0.2, maxHistory = 50, maxUsers = 5000 } = options
   const trainItems = new Map<string, Set<string>>()
   const counts = new Map<string, number>()
@@ -120,10 +160,25 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
     popular.slice(0, Math.ceil(popular.length * headShare)).map((s) => s.item_id),
   )
 
+  const categories = new Map(data.items.map((it) => [it.item_id, it.categories]))
+
+  let tuning: EvalReport['tuning']
+  const alsParams = () => {
+    if (!options.alsSearch || options.alsModel) return options.als
+    if (!tuning) {
+      const grid = options.alsSearch === true ? undefined : options.alsSearch
+      tuning = { als: tuneAls(split.train, split, { grid, seed: options.als?.seed }) }
+    }
+    return { ...options.als, ...tuning.als.best }
+  }
   let als: AlsModel | undefined
-  const alsModel = () => (als ??= options.alsModel ?? trainAls(split.train, options.als))
-  /** Each model's list maker; undefined where the train side is too small to train it (left out of the report). */
-  const rankers: Record<EvalModel, () => ((user: string) => string[]) | undefined> = {
+  const alsModel = () => (als ??= options.alsModel ?? trainAls(split.train, alsParams()))
+  /**
+   * Each model's list maker; undefined where the train side is too small to train it, or a reason to leave it out
+   * (either way it is absent from the report's models).
+   */
+  type Lists = (user: string) => string[]
+  const rankers: Record<EvalModel, () => Lists | string | undefined | Promise<Lists | string>> = {
     popularity: () => (u) => topK(popular, trainItems.get(u)!, K),
     item2item: () => {
       const at = lastTouched(split.train)
@@ -154,10 +209,32 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
         return topK(bestOf(model.items, s, K), mine, K)
       }
     },
+    ease: async () => {
+      if (options.ease === false) return 'turned off'
+      const trained = options.easeModel
+        ? { ok: true as const, value: options.easeModel }
+        : await trainEase(split.train, options.ease)
+      if (!trained.ok) return trained.error.message
+      const model = trained.value
+      return (u) => {
+        const mine = trainItems.get(u)!
+        const s = easeScores(model, mine)
+        for (const id of mine) {
+          const i = model.itemIndex.get(id)
+          if (i !== undefined) s[i] = -Infinity
+        }
+        return topK(bestOf(model.items, s, K), mine, K)
+      }
+    },
+    knn: () => {
+      if (options.knn === false) return 'turned off'
+      const model = trainItemKnn(split.train, options.knn)
+      return (u) => topK(itemKnnScores(model, trainItems.get(u)!), trainItems.get(u)!, K)
+    },
     ranker: () => {
       const inner = historySplit(split.train, split)
       const examples = { ...RANKER_EXAMPLES, ...options.ranker?.examples }
-      const history = rankerArtifacts(data.items, inner.train, { als: options.als })
+      const history = rankerArtifacts(data.items, inner.train, { als: alsParams() })
       const rows = rankerExamples(history, inner.test, examples)
       if (tooFewExamples(rows)) return undefined
       const { mlp } = trainRanker(rows, options.ranker?.fit)
@@ -175,11 +252,14 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
   }
 
   const models = {} as EvalReport['models']
-  const ms = {} as Record<EvalModel, number>
+  const ms: EvalReport['ms'] = {}
+  const skipped: EvalReport['skipped'] = {}
   for (const name of Object.keys(rankers) as EvalModel[]) {
+    if (options.only && !options.only.includes(name)) continue
     const t0 = performance.now()
-    const rank = rankers[name]()
-    if (!rank) continue
+    const rank = await rankers[name]()
+    if (typeof rank === 'string') skipped[name] = rank
+    if (typeof rank !== 'function') continue
     const lists = users.map((u) => rank(u))
     ms[name] = Math.round(performance.now() - t0)
     const per = (pick: (u: string, i: number) => Set<string> | undefined): SliceReport => {
@@ -200,8 +280,11 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
       recall_at_10: round(mean(users.map((u, i) => recallAt(lists[i]!, rel(u), 10)))),
       recall_at_20: round(mean(users.map((u, i) => recallAt(lists[i]!, rel(u), 20)))),
       ndcg_at_10: round(mean(users.map((u, i) => ndcgAt(lists[i]!, rel(u), 10)))),
+      precision_at_10: round(mean(users.map((u, i) => precisionAt(lists[i]!, rel(u), 10)))),
       map_at_10: round(mean(users.map((u, i) => apAt(lists[i]!, rel(u), 10)))),
       coverage_at_10: round(catalogCoverage(lists, data.items.length, 10)),
+      diversity_at_10: round(mean(lists.map((l) => intraListDiversity(l, categories, 10)))),
+      novelty_at_10: round(mean(lists.map((l) => noveltyAt(l, counts, trainItems.size, 10)))),
       cold_start: per((u) => (trainItems.get(u)!.size <= coldStartMax ? rel(u) : undefined)),
       head_items: per(only((item) => head.has(item))),
       tail_items: per(only((item) => !head.has(item))),
@@ -217,6 +300,8 @@ export function evaluate(data: Dataset, split: Split, options: EvalOptions = {})
     users_evaluated: users.length,
     users_without_train: relevant.size - eligible.length,
     models,
+    skipped,
+    ...(tuning ? { tuning } : {}),
     ms,
   }
 }

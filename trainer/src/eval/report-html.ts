@@ -96,7 +96,7 @@ function chart(r: EvaluationReport): string {
 const modelCell = (r: EvaluationReport, name: string) =>
   name === r.served_model
     ? `<td class="served">${esc(name)} (served)</td>`
-    : `<td>${esc(name)}${name === r.baseline ? ' (baseline)' : ''}</td>`
+    : `<td>${esc(name)}${r.baselines.includes(name) ? ' (baseline)' : ''}</td>`
 
 function metricsTable(r: EvaluationReport): string {
   const cols = METRICS.filter(([id]) => !id.includes('.'))
@@ -151,7 +151,18 @@ export function renderReportHtml(r: EvaluationReport, decision?: ReportDecision)
       `${r.split.description}: ${d.train} train / ${d.test} held-out pairs; ${r.split.users_evaluated} users scored, ${r.split.users_without_train} held-out users without train history left out`,
     ],
     ['served model', r.served_model],
-    ['baseline', r.baseline],
+    ['baselines', `${r.baselines.join(', ')} (ratios are to ${r.baseline})`],
+    ...Object.entries(r.skipped).map(([m, why]): [string, unknown] => [`left out: ${m}`, why]),
+    ...(r.tuning
+      ? [
+          [
+            'ALS search',
+            r.tuning.als.trials
+              .map((t) => `${JSON.stringify(t.params)} → NDCG@10 ${f4(t.ndcg_at_10)}`)
+              .join('; ') + ` (validation: ${r.tuning.als.users} users of the train side)`,
+          ] as [string, unknown],
+        ]
+      : []),
     ['created', r.created_at],
     ['lineage', `${r.lineage.dataset}, seed ${r.lineage.seed ?? '–'}, ${r.lineage.code}`],
   ]

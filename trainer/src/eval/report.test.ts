@@ -17,6 +17,9 @@ function model(base: number): ModelReport {
     ndcg_at_10: base + 0.0013,
     map_at_10: base + 0.0014,
     coverage_at_10: base + 0.0015,
+    precision_at_10: base + 0.0016,
+    diversity_at_10: base + 0.0017,
+    novelty_at_10: base + 0.0018,
     cold_start: slice(6),
     head_items: slice(7),
     tail_items: slice(8),
@@ -37,6 +40,7 @@ function fake(): EvalReport {
       ranker: model(0.4),
       [HOSTILE]: model(0.05),
     } as EvalReport['models'],
+    skipped: { ease: 'EASE: 20000 items … above the limit of 10000' },
     ms: { popularity: 1, item2item: 2, als: 3 } as EvalReport['ms'],
   }
 }
@@ -87,8 +91,15 @@ describe('evaluation report (JSON)', () => {
         train: 300,
         test: 100,
       },
-      split: { description: 'leave-last-5', users_evaluated: 18, users_without_train: 2 },
-      lineage: { dataset: meta.dataset.name, seed: null, code: 'evaluate@1' },
+      split: {
+        description: 'leave-last-5',
+        protocol: 'temporal',
+        users_evaluated: 18,
+        users_without_train: 2,
+      },
+      baselines: ['popularity'],
+      skipped: { ease: 'EASE: 20000 items … above the limit of 10000' },
+      lineage: { dataset: meta.dataset.name, seed: null, code: 'evaluate@2' },
     })
     expect(Object.keys(r.ratios).sort()).toEqual(Object.keys(fake().models).sort())
     for (const [id] of METRICS) {
@@ -153,6 +164,13 @@ describe('evaluation report (HTML)', () => {
     expect(html).toContain('ranker (served)')
     expect(html).toMatch(/stroke-dasharray="6 4"\/><text[^>]*>popularity NDCG@10 0\.1013</)
     expect(html).toMatch(/popularity recall@10 0\.1011</)
+  })
+
+  it('names the baselines and what was left out, and why', () => {
+    expect(html).toContain('<dt>baselines</dt><dd>popularity (ratios are to popularity)</dd>')
+    expect(html).toContain(
+      '<dt>left out: ease</dt><dd>EASE: 20000 items … above the limit of 10000</dd>',
+    )
   })
 
   it('escapes a hostile model and dataset name everywhere', () => {

@@ -1,19 +1,47 @@
 import type { Dataset } from '../data/dataset'
-import { evaluate, type EvalOptions, type EvalReport, type ModelReport } from './evaluate'
+import {
+  BASELINES,
+  evaluate,
+  type EvalOptions,
+  type EvalReport,
+  type ModelReport,
+} from './evaluate'
 import { ALS_PARAMS } from '../recommenders/als'
-import { leaveLastN, type Split } from '../data/split'
+import { leaveLastN, randomSplit, type Split } from '../data/split'
+import type { Interaction } from '../data/dataset'
 
 /** The model every other one is compared with. */
 export const BASELINE = 'popularity'
 
 /**
- * The models whose lists a release can precompute as user slates (the `cached` tier): the better of them on
+ * The models whose lists a release can precompute as user slates (the `cached` tier): the best of them on
  * NDCG@10 does (ties go to the earlier). The trained `ranker` serves the `ranked` tier through the scorer.
  */
-export const SLATE_MODELS = ['als', 'item2item'] as const
+export const SLATE_MODELS = ['als', 'item2item', 'ease', 'knn'] as const
 
-/** The held-out split of every evaluation: per-user leave-last-5 (ml-latest-small: all 610 users are scored). */
+/** The temporal protocol's split: per-user leave-last-5 (ml-latest-small: all 610 users are scored). */
 export const EVAL_SPLIT = { n: 5, description: 'leave-last-5' } as const
+
+/** The random protocol's split: per-user stratified 75/25 with seed 42 (data/split.ts `randomSplit`). */
+export const RANDOM_SPLIT = { ratio: 0.75, seed: 42, description: 'random-75/25-seed-42' } as const
+
+/**
+ * The evaluation protocols: `temporal` holds out each user's latest items (what serving faces: the future), `random`
+ * a random quarter of each user's items (Microsoft Recommenders' MovieLens protocol, comparable with published
+ * figures). The description names the split in reports and in the champion gate's like-with-like check.
+ */
+export const EVAL_PROTOCOLS = {
+  temporal: {
+    description: EVAL_SPLIT.description,
+    split: (xs: Iterable<Interaction>) => leaveLastN(xs, { n: EVAL_SPLIT.n }),
+  },
+  random: {
+    description: RANDOM_SPLIT.description,
+    split: (xs: Iterable<Interaction>) => randomSplit(xs, RANDOM_SPLIT),
+  },
+} as const
+
+export type EvalProtocol = keyof typeof EVAL_PROTOCOLS
 
 /**
  * ALS settings of the evaluation: the pipeline's own (the ml-latest-small figures of
@@ -22,15 +50,18 @@ export const EVAL_SPLIT = { n: 5, description: 'leave-last-5' } as const
 export const EVAL_OPTIONS: EvalOptions = { als: { ...ALS_PARAMS, seed: 42 } }
 
 /** Stamped into the report's lineage: bump when the evaluation's method changes. */
-export const EVAL_CODE = 'evaluate@1'
+export const EVAL_CODE = 'evaluate@2'
 
 /** Metric ids (slices as `<slice>.<metric>`), their labels, and how to read them from a model's report. */
 export const METRICS = [
   ['recall_at_10', 'recall@10', (m: ModelReport) => m.recall_at_10],
   ['recall_at_20', 'recall@20', (m: ModelReport) => m.recall_at_20],
   ['ndcg_at_10', 'NDCG@10', (m: ModelReport) => m.ndcg_at_10],
+  ['precision_at_10', 'precision@10', (m: ModelReport) => m.precision_at_10],
   ['map_at_10', 'MAP@10', (m: ModelReport) => m.map_at_10],
   ['coverage_at_10', 'coverage@10', (m: ModelReport) => m.coverage_at_10],
+  ['diversity_at_10', 'diversity@10', (m: ModelReport) => m.diversity_at_10],
+  ['novelty_at_10', 'novelty@10 (bits)', (m: ModelReport) => m.novelty_at_10],
   [
     'cold_start.recall_at_20',
     'cold-start recall@20',
@@ -68,13 +99,25 @@ export interface EvaluationReport {
     train: number
     test: number
   }
-  split: { description: string; users_evaluated: number; users_without_train: number }
+  split: {
+    description: string
+    protocol: EvalProtocol
+    users_evaluated: number
+    users_without_train: number
+  }
+  /** The model the ratios are to. */
   baseline: string
+  /** Every baseline the run scored (popularity, and EASE unless its guard or the caller left it out). */
+  baselines: string[]
   /** The model whose figures the release records and the champion gate compares. */
   served_model: string
-  /** The model of the precomputed user slates (absent when neither MF nor item-to-item was scored). */
+  /** The model of the precomputed user slates (absent when none of {@link SLATE_MODELS} was scored). */
   slate_model?: string
   models: Record<string, ModelReport>
+  /** Models left out of this run, and why. */
+  skipped: Record<string, string>
+  /** The ALS search on a validation split of train, when one ran: every trial and the chosen settings. */
+  tuning?: EvalReport['tuning']
   /** Each model's value over the baseline's, per metric; null where the baseline scores 0. */
   ratios: Record<string, Record<MetricId, number | null>>
   /** Time each model took to train and rank (information only). */
@@ -123,6 +166,8 @@ export interface ReportMeta {
   tenant: string
   dataset: { name: string; seed: number | null; interactions: number }
   split: string
+  /** Default `temporal`. */
+  protocol?: EvalProtocol
   created_at?: string
   code?: string
 }
@@ -137,13 +182,17 @@ export function buildReport(r: EvalReport, meta: ReportMeta): EvaluationReport {
     dataset: { ...meta.dataset, ...r.dataset },
     split: {
       description: meta.split,
+      protocol: meta.protocol ?? 'temporal',
       users_evaluated: r.users_evaluated,
       users_without_train: r.users_without_train,
     },
     baseline: BASELINE,
+    baselines: BASELINES.filter((b) => b in models),
     served_model: servedModel(models),
     slate_model: slateModel(models),
     models,
+    skipped: r.skipped as Record<string, string>,
+    ...(r.tuning ? { tuning: r.tuning } : {}),
     ratios: ratiosTo(models, BASELINE),
     ms: r.ms,
     lineage: { dataset: meta.dataset.name, seed: meta.dataset.seed, code: meta.code ?? EVAL_CODE },
@@ -151,22 +200,24 @@ export function buildReport(r: EvalReport, meta: ReportMeta): EvaluationReport {
 }
 
 /**
- * Splits the dataset ({@link EVAL_SPLIT}, unless the caller gives the split), scores every model on the held-out
- * side, and assembles the report.
- * @note The control plane makes the same split in DuckDB for large logs (its `aggregate.ts`, tested equal to
+ * Splits the dataset by the protocol (default `temporal`), unless the caller gives the split, scores every model on
+ * the held-out side, and assembles the report.
+ * @note The control plane makes the temporal split in DuckDB for large logs (its `aggregate.ts`, tested equal to
  * `leaveLastN`) and passes it in.
  */
 export async function evaluationReport(
   data: Dataset,
-  meta: { tenant: string; name: string; seed: number | null },
+  meta: { tenant: string; name: string; seed: number | null; protocol?: EvalProtocol },
   options: EvalOptions = EVAL_OPTIONS,
-  /** The {@link EVAL_SPLIT} of `data.interactions`, when the caller already made it. */
+  /** The protocol's split of `data.interactions`, when the caller already made it. */
   given?: Split,
 ): Promise<EvaluationReport> {
-  const split = given ?? leaveLastN(data.interactions, { n: EVAL_SPLIT.n })
-  return buildReport(evaluate(data, split, options), {
+  const protocol = meta.protocol ?? 'temporal'
+  const split = given ?? EVAL_PROTOCOLS[protocol].split(data.interactions)
+  return buildReport(await evaluate(data, split, options), {
     tenant: meta.tenant,
     dataset: { name: meta.name, seed: meta.seed, interactions: data.interactions.length },
-    split: EVAL_SPLIT.description,
+    split: EVAL_PROTOCOLS[protocol].description,
+    protocol,
   })
 }

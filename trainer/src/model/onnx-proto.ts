@@ -1,8 +1,8 @@
 import protobuf from 'protobufjs'
 
 /**
- * The subset of the official `onnx/onnx.proto` (package `onnx`, proto2) that an MLP export writes: names, types and
- * field numbers copied from it, every other field left out. protobufjs writes known fields in field-number order,
+ * The subset of the official `onnx/onnx.proto` (package `onnx`, proto2) that the trainer's graphs use (the MLP
+ * export, the numeric kernels' Gemm): names, types and field numbers copied from it, every other field left out. protobufjs writes known fields in field-number order,
  * so the same message gives the same bytes.
  */
 const ONNX_SUBSET = `
@@ -14,11 +14,24 @@ message ValueInfoProto {
   optional TypeProto type = 2;
 }
 
+message AttributeProto {
+  enum AttributeType {
+    UNDEFINED = 0;
+    FLOAT = 1;
+    INT = 2;
+  }
+  optional string name = 1;
+  optional float f = 2;
+  optional int64 i = 3;
+  optional AttributeType type = 20;
+}
+
 message NodeProto {
   repeated string input = 1;
   repeated string output = 2;
   optional string name = 3;
   optional string op_type = 4;
+  repeated AttributeProto attribute = 5;
 }
 
 message ModelProto {
@@ -76,3 +89,5 @@ export const ModelProto = root.lookupType('onnx.ModelProto')
 
 /** `TensorProto.DataType.FLOAT`, the element type of every tensor an MLP uses. */
 export const ONNX_FLOAT = 1
+/** `TensorProto.DataType.DOUBLE`. */
+export const ONNX_DOUBLE = 11

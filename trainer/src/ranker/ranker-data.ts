@@ -12,7 +12,7 @@ import {
 import { itemsByUser, type Interaction } from '../data/dataset'
 import type { Scored } from '../recommenders/popularity'
 import type { RankerArtifacts } from '../artifacts/ranker-artifacts'
-import { leaveLastN, temporalSplit, type Split } from '../data/split'
+import { leaveLastN, randomSplit, temporalSplit, type Split } from '../data/split'
 import { bestOf, kthLargest } from '../recommenders/top-k'
 
 /**
@@ -350,9 +350,12 @@ export function labelSets(
 
 /**
  * The history/label split of train interactions that mirrors the evaluation's split: a global time cut with the
- * same held-out share when `outer` is global, else per-user leave-last-n with its mean held-out items per user.
+ * same held-out share when `outer` is global, a random split with the same ratio (and the next seed) when `outer` is
+ * random, else per-user leave-last-n with its mean held-out items per user.
  */
 export function historySplit(train: readonly Interaction[], outer: Split): Split {
+  if (outer.random)
+    return randomSplit(train, { ratio: outer.random.ratio, seed: outer.random.seed + 1 })
   if (outer.cutoff !== undefined)
     return temporalSplit(train, {
       holdout: outer.test.length / (outer.train.length + outer.test.length),

@@ -34,6 +34,17 @@ const DatasetFields = {
     .max(1000)
     .optional()
     .describe('synthetic only: mean interactions per user (default 30)'),
+  split: z
+    .enum(['temporal', 'random'])
+    .default('temporal')
+    .describe(
+      "the evaluation's split: `temporal` holds out each user's last 5 items, `random` a seeded random 25 % of " +
+        "each user's items (seed 42)",
+    ),
+  tune_als: z
+    .boolean()
+    .default(false)
+    .describe("search ALS's settings on a validation split of the train side before evaluating"),
 }
 
 export const pipelineRoutes = new OpenAPIHono<ApiEnv>()
