@@ -88,7 +88,7 @@ export const EMBEDDING_DIMS = ALS_PARAMS.factors
 /** Entries of a precomputed user slate. */
 export const USER_SLATE_SIZE = 100
 /** Stamped in every artifact's lineage: bump when what the pipeline computes changes. */
-export const PIPELINE_CODE = 'pipeline@4'
+export const PIPELINE_CODE = 'pipeline@5'
 
 /**
  * `recsys pipeline run`: dataset → catalog import → artifacts → register (gated) → optionally publish.
