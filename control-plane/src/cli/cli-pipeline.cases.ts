@@ -106,7 +106,9 @@ export function pipelineCliCases(
     const out = path.join(dir, 'eval-out')
     const ev = await recsys(['eval', ...strong, '--out', out])
     expect(ev.code, ev.stderr).toBe(0)
-    expect(ev.stdout).toMatch(/^MODEL\s+RECALL@10\s+RECALL@20\s+NDCG@10\s+MAP@10\s+COVERAGE@10$/m)
+    expect(ev.stdout).toMatch(
+      /^MODEL\s+RECALL@10\s+RECALL@20\s+NDCG@10\s+PRECISION@10\s+MAP@10\s+COVERAGE@10$/m,
+    )
     expect(ev.stdout).toMatch(/^popularity\s+\d\.\d{4} 1\.00×/m)
     expect(ev.stdout).toMatch(/^ranker \*\s+\d\.\d{4} \d+\.\d\d×/m)
     expect(ev.stdout).toContain('live release: none')
@@ -118,6 +120,16 @@ export function pipelineCliCases(
       tenant: gate,
       champion: { verdict: 'first_release' },
     })
+    // --split random: the other protocol, EASE among the models (a baseline of every run).
+    const random = await recsys(['eval', ...strong, '--split', 'random', '--json'])
+    expect(random.code, random.stderr).toBe(0)
+    expect(random.json.evaluation).toMatchObject({
+      split: { protocol: 'random', description: 'random-75/25-seed-42' },
+      baselines: ['popularity', 'ease'],
+    })
+    expect(Object.keys(random.json.evaluation.models)).toEqual(
+      expect.arrayContaining(['ease', 'knn', 'als']),
+    )
 
     // The default report folder is under the working directory.
     const first = await recsys(['pipeline', 'run', ...strong, '--publish', '--json'], {}, dir)
@@ -161,5 +173,6 @@ export function pipelineCliCases(
       '--json',
     ])
     expect(audit.json.entries).toHaveLength(1)
-  })
+    // Three evaluations and three runs, each scoring six models (EASE's inversion on a worker thread included).
+  }, 120_000)
 }
