@@ -246,7 +246,7 @@ async function main() {
     ])
     const seeded = await fetch(`${gateway.url}/pipeline`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(cmds),
     })
     if (!seeded.ok)
