@@ -3,6 +3,7 @@ import { mkdir, rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys } from '@recsys/shared'
 import type { LogReader } from './log-reader'
+import { pathInside } from '../fs/path-inside'
 
 const HOUR_MS = 3_600_000
 /** Objects downloaded at once. */
@@ -74,7 +75,8 @@ export async function exportLog(opts: {
   const worker = async () => {
     while (next < objects.length) {
       const o = objects[next++]!
-      const file = path.join(opts.dir, ...o.key.split('/'))
+      // Keys come from the bucket's listing: one that would lead out of the folder throws.
+      const file = pathInside(opts.dir, ...o.key.split('/'))
       if ((await stat(file).catch(() => undefined))?.size === o.size) {
         report.skipped++
         continue
