@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
-import type { ErrorCode } from '@recsys/shared'
+import { saneRequestId, type ErrorCode } from '@recsys/shared'
 import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
 import type { ApiEnv, ControlPlaneServices } from './context'
@@ -44,7 +44,8 @@ export function createOperatorApp(services: ControlPlaneServices) {
   })
   app.use('*', async (c, next) => {
     const t0 = performance.now()
-    c.set('request_id', c.req.header('x-request-id') ?? randomUUID())
+    // Kept only when it is sane (as the edge does): it is echoed, logged and written into audit rows.
+    c.set('request_id', saneRequestId(c.req.header('x-request-id')) ?? randomUUID())
     c.set('services', services)
     c.header('x-request-id', c.var.request_id)
     await next()

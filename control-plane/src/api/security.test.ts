@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { redisKeys } from '@recsys/shared'
+import { Redis } from '@upstash/redis'
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startGateway } from '../../../dev/src/gateway/server'
+import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
+import { createDb, migrate, type DbHandle } from '../db/client'
+import { auditLog } from '../db/schema/index'
+import { hashReply } from '../kill-switches/redis-entry'
+import { bootstrapAdmin } from '../operators/service'
+import type { EdgeStoreWriter } from '../publish/edge-store'
+import type { BlobStore } from '../registry/blob-store'
+import { createOperatorApp } from './app'
+import type { ControlPlaneServices } from './context'
+
+/** An edge store in memory: these cases never reach an edge. */
+class MemoryEdge implements EdgeStoreWriter {
+  readonly kv = new Map<string, unknown>()
+  async putJson(entries: ReadonlyArray<{ key: string; value: unknown }>) {
+    for (const e of entries) this.kv.set(e.key, e.value)
+  }
+  async getJson(key: string) {
+    return this.kv.get(key) ?? null
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const HASH = redisKeys.killSwitches()
+
+/**
+ * The operator API's answers to hostile input (issue 18: findings 4, 5, 7, 9, 11, 12, 13, 14), in process: PGlite
+ * in memory, real Redis behind the Upstash gateway (the shared database 0: only this run's switch fields are
+ * written, and removed after), small catalog and artifact limits so the 413 cases stay small.
+ */
+describe('operator API against hostile input', () => {
+  let h: DbHandle
+  let redis: Redis
+  let closeAll: () => Promise<void>
+  let services: ControlPlaneServices
+  let app: ReturnType<typeof createOperatorApp>
+  let admin: string
+  let root: string
+  let outside: string
+  const run = randomUUID().slice(0, 8)
+  const tenant = `sec-${run}`
+
+  const call = async (
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    token = admin,
+  ) => {
+    const raw = typeof body === 'string' || body instanceof Uint8Array
+    const res = await app.request(p, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
+    })
+    const text = await res.text()
+    let json: any
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    return { status: res.status, json, text, headers: res.headers }
+  }
+  const expectEnvelope = (r: { status: number; json: any; text: string }, status: number) => {
+    expect(r.status, r.text.slice(0, 300)).toBe(status)
+    expect(r.json?.error?.request_id, r.text.slice(0, 300)).toMatch(/\S/)
+  }
+
+  beforeAll(async () => {
+    h = await createDb({ url: 'memory://' })
+    await migrate(h)
+    const ensured = await ensureRedis()
+    const token = `sec-${randomUUID()}`
+    const gateway = await startGateway({ port: 0, redisUrl: ensured.url, token })
+    redis = new Redis({ url: gateway.url, token, automaticDeserialization: false })
+    root = await mkdtemp(path.join(tmpdir(), 'sec-datasets-'))
+    outside = await mkdtemp(path.join(tmpdir(), 'sec-outside-'))
+    services = {
+      db: h.db,
+      blobs: {} as BlobStore,
+      redis,
+      edge: new MemoryEdge(),
+    }
+    app = createOperatorApp(services)
+    admin = (await bootstrapAdmin(h.db))!
+    expect((await call('POST', '/v1/tenants', { id: tenant })).status).toBe(201)
+    closeAll = async () => {
+      await gateway.close()
+      await ensured.stop()
+      await h.close()
+    }
+  })
+  afterAll(async () => {
+    const ours = Object.keys(hashReply(await redis.hgetall(HASH))).filter((f) => f.includes(run))
+    if (ours.length) await redis.hdel(HASH, ...ours)
+    await rm(root, { recursive: true, force: true })
+    await rm(outside, { recursive: true, force: true })
+    await closeAll?.()
+  })
+
+  describe('finding 9: x-request-id', () => {
+    it('replaces a long or odd x-request-id with a UUID in the answer and the audit row; keeps a sane one', async () => {
+      for (const [i, given] of ['x'.repeat(12_000), 'req 1', 'a"b', 'é'].entries()) {
+        const id = `sec-${run}-rid-${i}`
+        const r = await call('POST', '/v1/tenants', { id }, { 'x-request-id': given })
+        expect(r.status, r.text).toBe(201)
+        expect(r.headers.get('x-request-id')).toMatch(UUID)
+        const [row] = await h.db.select().from(auditLog).where(eq(auditLog.target, id))
+        expect(row?.request_id).toBe(r.headers.get('x-request-id'))
+      }
+      const bad = await call(
+        'POST',
+        '/v1/tenants',
+        { id: '..' },
+        { 'x-request-id': 'y'.repeat(200) },
+      )
+      expectEnvelope(bad, 400)
+      expect(bad.json.error.request_id).toMatch(UUID)
+      const kept = await call('GET', '/v1/me', undefined, { 'x-request-id': 'trace-1:a.b_c' })
+      expect(kept.headers.get('x-request-id')).toBe('trace-1:a.b_c')
+    })
+  })
+})
