@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway } from '../../../dev/src/gateway/server'
 import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
-import { auditLog } from '../db/schema/index'
+import { auditLog, killSwitches } from '../db/schema/index'
 import { hashReply } from '../kill-switches/redis-entry'
 import { bootstrapAdmin } from '../operators/service'
 import type { EdgeStoreWriter } from '../publish/edge-store'
@@ -109,6 +109,40 @@ describe('operator API against hostile input', () => {
     await rm(root, { recursive: true, force: true })
     await rm(outside, { recursive: true, force: true })
     await closeAll?.()
+  })
+
+  describe('finding 4: reasons and other free text', () => {
+    it('refuses a kill-switch reason over 1024 characters (400) and stores nothing', async () => {
+      const name = `tenant:${tenant}:edge.scorer`
+      const over = await call('POST', `/v1/kill-switches/${name}/engage`, {
+        reason: 'x'.repeat(1025),
+      })
+      expectEnvelope(over, 400)
+      expect(over.json.error.code).toBe('BAD_REQUEST')
+      expect(over.json.error.message).toMatch(/reason/)
+      expect(await h.db.select().from(killSwitches).where(eq(killSwitches.name, name))).toEqual([])
+      expect(await redis.hexists(HASH, name)).toBe(0)
+    })
+
+    it('keeps the reason out of the Redis entry every edge request reads; Postgres and the audit log have it', async () => {
+      const name = `tenant:${tenant}:edge.force_tier`
+      const reason = 'r'.repeat(1024)
+      const r = await call('POST', `/v1/kill-switches/${name}/engage`, {
+        value: 'segment',
+        reason,
+      })
+      expect(r.status, r.text).toBe(200)
+      const entry = (await redis.hget(HASH, name)) as string
+      expect(Object.keys(JSON.parse(entry)).sort()).toEqual(['at', 'value'])
+      expect(entry.length).toBeLessThan(80)
+      const [row] = await h.db.select().from(killSwitches).where(eq(killSwitches.name, name))
+      expect(row?.reason).toBe(reason)
+      const [audit] = await h.db.select().from(auditLog).where(eq(auditLog.target, name))
+      expect(audit?.reason).toBe(reason)
+      expect(
+        (await call('POST', `/v1/kill-switches/${name}/release`, { reason: 'ok' })).status,
+      ).toBe(200)
+    })
   })
 
   describe('finding 9: x-request-id', () => {
