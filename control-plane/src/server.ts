@@ -37,6 +37,8 @@ export interface ControlPlaneOptions {
   /** How often Upstash is reconciled with Postgres' switches and tombstones (ms; 0 = never). Default 10 s. */
   reconcileMs?: number
   modelCheck?: ModelCheck
+  /** How long a created or rotated operator token signs in (ms). Default 90 days. */
+  operatorTokenTtlMs?: number
   log?: (line: Record<string, unknown>) => void
 }
 
@@ -81,6 +83,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     modelCheck:
       opts.modelCheck ??
       (async (bytes, meta) => (await import('./model/probe')).checkModel(bytes, meta)),
+    operatorTokenTtlMs: opts.operatorTokenTtlMs,
     log: opts.log,
   }
   const adminToken = await bootstrapAdmin(db.db, opts.adminToken)

@@ -9,6 +9,7 @@ import { fail, loggableError } from './errors'
 import { adminRoutes } from './routes/admin'
 import { artifactRoutes } from './routes/artifacts'
 import { catalogRoutes } from './routes/catalog'
+import { operatorRoutes } from './routes/operators'
 import { pipelineRoutes } from './routes/pipeline'
 import { releaseRoutes } from './routes/releases'
 import { safetyRoutes } from './routes/safety'
@@ -95,6 +96,7 @@ export function createOperatorApp(services: ControlPlaneServices) {
   app.route('/', releaseRoutes)
   app.route('/', safetyRoutes)
   app.route('/', pipelineRoutes)
+  app.route('/', operatorRoutes)
   app.route('/', adminRoutes)
   return app
 }

@@ -18,6 +18,8 @@ export interface ControlPlaneServices {
   edgeBlobs?: EdgeBlobWriter
   scorer?: ScorerStoreWriter
   modelCheck?: ModelCheck
+  /** How long a new or rotated operator token is valid (ms). Default: `DEFAULT_OPERATOR_TOKEN_TTL_MS`. */
+  operatorTokenTtlMs?: number
   log?: (line: Record<string, unknown>) => void
 }
 

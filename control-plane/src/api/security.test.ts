@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway } from '../../../dev/src/gateway/server'
 import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
-import { auditLog, killSwitches } from '../db/schema/index'
+import { auditLog, killSwitches, operators } from '../db/schema/index'
 import { hashReply } from '../kill-switches/redis-entry'
 import { bootstrapAdmin } from '../operators/service'
 import type { EdgeStoreWriter } from '../publish/edge-store'
@@ -165,6 +165,98 @@ describe('operator API against hostile input', () => {
       expect(bad.json.error.request_id).toMatch(UUID)
       const kept = await call('GET', '/v1/me', undefined, { 'x-request-id': 'trace-1:a.b_c' })
       expect(kept.headers.get('x-request-id')).toBe('trace-1:a.b_c')
+    })
+  })
+  describe('finding 7: operator tokens are disabled, rotated and expire', () => {
+    it('a disabled operator is refused from the next request on (401), audited; the last admin cannot be disabled', async () => {
+      const made = await call('POST', '/v1/operators', { id: `op-${run}-d`, role: 'viewer' })
+      expect(made.status, made.text).toBe(201)
+      const token = made.json.token as string
+      expect((await call('GET', '/v1/me', undefined, {}, token)).status).toBe(200)
+      const viewerTry = await call(
+        'POST',
+        `/v1/operators/op-${run}-d/disable`,
+        { reason: 'self' },
+        {},
+        token,
+      )
+      expect(viewerTry.status).toBe(403)
+      const d = await call('POST', `/v1/operators/op-${run}-d/disable`, { reason: 'left the team' })
+      expect(d.status, d.text).toBe(200)
+      expect(d.json.operator).toMatchObject({ id: `op-${run}-d`, disabled: true })
+      expect(d.json.operator).not.toHaveProperty('token_hash')
+      const refused = await call('GET', '/v1/me', undefined, {}, token)
+      expectEnvelope(refused, 401)
+      expect(refused.json.error.code).toBe('UNAUTHORIZED')
+      expect(
+        (await call('POST', `/v1/operators/op-${run}-d/disable`, { reason: 'x' })).status,
+      ).toBe(409)
+      expect((await call('POST', `/v1/operators/op-${run}-d/rotate`, { reason: 'x' })).status).toBe(
+        409,
+      )
+      expect((await call('POST', '/v1/operators/nobody/disable', { reason: 'x' })).status).toBe(404)
+      const last = await call('POST', '/v1/operators/admin/disable', { reason: 'x' })
+      expect(last.status).toBe(409)
+      expect(last.json.error.message).toMatch(/last enabled admin/)
+      const [audit] = await h.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.action, 'operator.disable'))
+      expect(audit).toMatchObject({
+        target: `op-${run}-d`,
+        reason: 'left the team',
+        actor: 'admin',
+      })
+    })
+
+    it('a rotation refuses the old token at once and shows the new one once, never in the audit log', async () => {
+      const made = await call('POST', '/v1/operators', { id: `op-${run}-r`, role: 'sre' })
+      const old = made.json.token as string
+      const r = await call('POST', `/v1/operators/op-${run}-r/rotate`, {
+        reason: 'scheduled',
+        expires_in_days: 7,
+      })
+      expect(r.status, r.text).toBe(200)
+      const fresh = r.json.token as string
+      expect(fresh).toMatch(/^rso_/)
+      expect(fresh).not.toBe(old)
+      expect((await call('GET', '/v1/me', undefined, {}, old)).status).toBe(401)
+      expect((await call('GET', '/v1/me', undefined, {}, fresh)).json).toEqual({
+        id: `op-${run}-r`,
+        role: 'sre',
+      })
+      const days = (Date.parse(r.json.operator.expires_at) - Date.now()) / 86_400_000
+      expect(days).toBeGreaterThan(6.9)
+      expect(days).toBeLessThanOrEqual(7)
+      const audits = await h.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.action, 'operator.rotate'))
+      expect(audits.map((a) => a.target)).toEqual([`op-${run}-r`])
+      expect(JSON.stringify(audits)).not.toContain(fresh)
+      expect(JSON.stringify(audits)).not.toContain(old)
+    })
+
+    it('a token past its expires_at is refused; new tokens expire after the configured default', async () => {
+      const before = Date.now()
+      const made = await call('POST', '/v1/operators', { id: `op-${run}-e`, role: 'viewer' })
+      const days = (Date.parse(made.json.operator.expires_at) - before) / 86_400_000
+      expect(days).toBeGreaterThanOrEqual(90)
+      expect(days).toBeLessThan(90.01)
+      const token = made.json.token as string
+      expect((await call('GET', '/v1/me', undefined, {}, token)).status).toBe(200)
+      // Time passes: the row's expiry is moved to the past, as the clock would.
+      await h.db
+        .update(operators)
+        .set({ expires_at: new Date(Date.now() - 1000) })
+        .where(eq(operators.id, `op-${run}-e`))
+      const refused = await call('GET', '/v1/me', undefined, {}, token)
+      expectEnvelope(refused, 401)
+      expect(refused.json.error.message).toMatch(/expired/)
+      const listed = await call('GET', '/v1/operators')
+      expect(listed.json.operators.find((o: any) => o.id === `op-${run}-e`)).toHaveProperty(
+        'expires_at',
+      )
     })
   })
 })
