@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
 import { saneRequestId, type ErrorCode } from '@recsys/shared'
 import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
 import type { ApiEnv, ControlPlaneServices } from './context'
+import { docsRoutes } from './docs'
 import { fail, loggableError } from './errors'
 import { adminRoutes } from './routes/admin'
 import { artifactRoutes } from './routes/artifacts'
@@ -84,7 +84,7 @@ export function createOperatorApp(services: ControlPlaneServices) {
     scheme: 'bearer',
     description: 'An operator token (roles viewer, operator, sre, admin)',
   })
-  app.get('/docs', swaggerUI({ url: '/v1/openapi.json' }))
+  app.route('/', docsRoutes)
 
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/health' || c.req.path === '/v1/openapi.json') return next()

@@ -259,4 +259,26 @@ describe('operator API against hostile input', () => {
       )
     })
   })
+  describe('finding 14: /docs', () => {
+    it('serves Swagger UI from the installed package, loads nothing from elsewhere, under a strict CSP', async () => {
+      const page = await app.request('/docs')
+      expect(page.status).toBe(200)
+      const html = await page.text()
+      const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
+      expect(urls.sort()).toEqual([
+        '/docs/swagger-ui-dist/swagger-ui-bundle.js',
+        '/docs/swagger-ui-dist/swagger-ui.css',
+      ])
+      expect(html).not.toMatch(/https?:\/\//)
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
+      const js = await app.request('/docs/swagger-ui-dist/swagger-ui-bundle.js')
+      expect(js.status).toBe(200)
+      expect(js.headers.get('content-type')).toMatch(/javascript/)
+      expect((await js.text()).length).toBeGreaterThan(100_000)
+      const css = await app.request('/docs/swagger-ui-dist/swagger-ui.css')
+      expect(css.headers.get('content-type')).toMatch(/text\/css/)
+      for (const other of ['package.json', 'constructor', '..%2Fpackage.json', 'index.html'])
+        expect((await app.request(`/docs/swagger-ui-dist/${other}`)).status, other).toBe(404)
+    })
+  })
 })
