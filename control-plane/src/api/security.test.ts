@@ -259,6 +259,62 @@ describe('operator API against hostile input', () => {
       )
     })
   })
+  describe('finding 11: bad input is 400, never 500', () => {
+    // Built as text: stringifying values this deep would exhaust the test's own stack (as it did the insert's).
+    const deepObject = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`
+    const deepArray = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`
+
+    it('refuses catalog attributes nested 10,000 deep, and other oversized item fields', async () => {
+      const items = [
+        `{"item_id":"deep","attributes":{"x":${deepObject(10_000)}}}`,
+        `{"item_id":"deep-array","attributes":{"x":${deepArray(10_000)}}}`,
+        `{"item_id":"wide","attributes":{"x":"${'w'.repeat(20_000)}"}}`,
+        JSON.stringify({ item_id: 'long-title', title: 't'.repeat(1025) }),
+        JSON.stringify({
+          item_id: 'many',
+          categories: Array.from({ length: 1000 }, (_, i) => `c${i}`),
+        }),
+      ]
+      for (const item of items) {
+        const r = await call('POST', `/v1/tenants/${tenant}/catalog`, `{"items":[${item}]}`, {
+          'content-type': 'application/json',
+        })
+        expectEnvelope(r, 400)
+        expect(r.json.error.code).toBe('BAD_REQUEST')
+        const nd = await call('POST', `/v1/tenants/${tenant}/catalog`, item, {
+          'content-type': 'application/x-ndjson',
+        })
+        expectEnvelope(nd, 400)
+      }
+      const fine = await call('POST', `/v1/tenants/${tenant}/catalog`, {
+        items: [{ item_id: 'nested-ok', attributes: JSON.parse(deepObject(15)) }],
+      })
+      expect(fine.status, fine.text).toBe(200)
+    })
+
+    it('refuses artifact metadata nested thousands deep with 400', async () => {
+      const meta = `{"a":${deepArray(5000)}}`
+      const r = await call('POST', `/v1/tenants/${tenant}/artifacts/rules/rules`, '{}', {
+        'content-type': 'application/octet-stream',
+        'x-artifact-metadata': Buffer.from(meta).toString('base64url'),
+      })
+      expectEnvelope(r, 400)
+      expect(r.json.error.message).toMatch(/deeper/)
+    })
+
+    it('refuses JSON bodies nested 100,000 deep with 400', async () => {
+      const r = await call(
+        'POST',
+        '/v1/tenants',
+        `{"id":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+        {
+          'content-type': 'application/json',
+        },
+      )
+      expectEnvelope(r, 400)
+    })
+  })
+
   describe('finding 14: /docs', () => {
     it('serves Swagger UI from the installed package, loads nothing from elsewhere, under a strict CSP', async () => {
       const page = await app.request('/docs')

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
-import { ArtifactKind } from '@recsys/shared'
+import { ArtifactKind, jsonDepthAtMost } from '@recsys/shared'
 import { z } from 'zod'
 import { findVersion, listVersions, registerArtifact } from '../../registry/register'
 import { requires } from '../auth'
@@ -9,6 +9,9 @@ import { errorResponses, json, security } from '../openapi-helpers'
 
 const Version = z.record(z.string(), z.unknown()).meta({ id: 'ArtifactVersion' })
 
+/** How deep the metadata may nest: it is stored as jsonb, and stringifying a deeper value exhausts the stack. */
+const METADATA_MAX_DEPTH = 32
+
 /** Reads the metadata header: JSON, or base64url-encoded JSON for values a header cannot carry. */
 function metadataHeader(v: string | undefined): Record<string, unknown> | string {
   if (!v) return {}
@@ -16,7 +19,9 @@ function metadataHeader(v: string | undefined): Record<string, unknown> | string
     try {
       const doc = JSON.parse(text) as unknown
       if (doc && typeof doc === 'object' && !Array.isArray(doc))
-        return doc as Record<string, unknown>
+        return jsonDepthAtMost(doc, METADATA_MAX_DEPTH)
+          ? (doc as Record<string, unknown>)
+          : `x-artifact-metadata nests deeper than ${METADATA_MAX_DEPTH} levels`
     } catch {
       /* next form */
     }
