@@ -18,8 +18,9 @@ import { LocalEdgeStoreWriter } from './publish/local-edge-store'
 import { LocalScorerStore } from './publish/scorer-store'
 import { LocalBlobStore } from './registry/blob-store'
 import type { ModelCheck } from './registry/gates'
+import type { SecuritySettings } from './security-env'
 
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions extends SecuritySettings {
   port?: number
   host?: string
   /** State directory (PGlite, blobs, scorer artifacts, the admin token file). Default `.data`. */
@@ -37,8 +38,6 @@ export interface ControlPlaneOptions {
   /** How often Upstash is reconciled with Postgres' switches and tombstones (ms; 0 = never). Default 10 s. */
   reconcileMs?: number
   modelCheck?: ModelCheck
-  /** How long a created or rotated operator token signs in (ms). Default 90 days. */
-  operatorTokenTtlMs?: number
   log?: (line: Record<string, unknown>) => void
 }
 
@@ -83,6 +82,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     modelCheck:
       opts.modelCheck ??
       (async (bytes, meta) => (await import('./model/probe')).checkModel(bytes, meta)),
+    limits: opts.limits,
+    // Datasets of the operator API are read only under these (default: the state directory).
+    datasetRoots: (opts.datasetRoots ?? [dataDir]).map((d) => path.resolve(d)),
     operatorTokenTtlMs: opts.operatorTokenTtlMs,
     log: opts.log,
   }

@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { saneRequestId, type ErrorCode } from '@recsys/shared'
 import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
+import { limitJsonBodies } from './body-limit'
 import type { ApiEnv, ControlPlaneServices } from './context'
 import { docsRoutes } from './docs'
 import { fail, loggableError } from './errors'
@@ -22,13 +23,20 @@ const CLIENT_CODES: Record<number, ErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
   429: 'RATE_LIMITED',
 }
 const clientCode = (status: number): ErrorCode => CLIENT_CODES[status] ?? 'BAD_REQUEST'
 
+/** Routes that read their body under a limit of their own: catalog imports (streamed) and artifact bytes. */
+const OWN_BODY_LIMIT = /^\/v1\/tenants\/[^/]+\/(catalog|artifacts\/[^/]+\/[^/]+)$/
+const ownBodyLimit = (method: string, path: string) =>
+  method === 'POST' && OWN_BODY_LIMIT.test(path)
+
 /**
  * The operator API (ARCHITECTURE §7): Hono with @hono/zod-openapi, so every route's schema is its documentation.
- * `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer token.
+ * `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer token, and every
+ * body has a size limit (`limits.ts`).
  */
 export function createOperatorApp(services: ControlPlaneServices) {
   const app = new OpenAPIHono<ApiEnv>({
@@ -90,6 +98,7 @@ export function createOperatorApp(services: ControlPlaneServices) {
     if (c.req.path === '/v1/health' || c.req.path === '/v1/openapi.json') return next()
     return bearerAuth()(c, next)
   })
+  app.use('/v1/*', limitJsonBodies({ own: ownBodyLimit }))
   app.route('/', tenantRoutes)
   app.route('/', catalogRoutes)
   app.route('/', artifactRoutes)

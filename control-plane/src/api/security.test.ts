@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { redisKeys } from '@recsys/shared'
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway } from '../../../dev/src/gateway/server'
 import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
-import { auditLog, killSwitches, operators } from '../db/schema/index'
+import { auditLog, killSwitches, operators, tenants } from '../db/schema/index'
 import { hashReply } from '../kill-switches/redis-entry'
 import { bootstrapAdmin } from '../operators/service'
 import type { EdgeStoreWriter } from '../publish/edge-store'
@@ -30,6 +30,7 @@ class MemoryEdge implements EdgeStoreWriter {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const HASH = redisKeys.killSwitches()
+const KiB = 1024
 
 /**
  * The operator API's answers to hostile input (issue 18: findings 4, 5, 7, 9, 11, 12, 13, 14), in process: PGlite
@@ -74,6 +75,15 @@ describe('operator API against hostile input', () => {
     }
     return { status: res.status, json, text, headers: res.headers }
   }
+  /** A body that arrives in chunks without a Content-Length. */
+  const chunked = (bytes: Uint8Array, parts = 4) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        const step = Math.ceil(bytes.length / parts)
+        for (let i = 0; i < bytes.length; i += step) c.enqueue(bytes.slice(i, i + step))
+        c.close()
+      },
+    })
   const expectEnvelope = (r: { status: number; json: any; text: string }, status: number) => {
     expect(r.status, r.text.slice(0, 300)).toBe(status)
     expect(r.json?.error?.request_id, r.text.slice(0, 300)).toMatch(/\S/)
@@ -93,6 +103,8 @@ describe('operator API against hostile input', () => {
       blobs: {} as BlobStore,
       redis,
       edge: new MemoryEdge(),
+      limits: { catalogBytes: 64 * KiB, artifactBytes: 64 * KiB },
+      datasetRoots: [root],
     }
     app = createOperatorApp(services)
     admin = (await bootstrapAdmin(h.db))!
@@ -114,6 +126,11 @@ describe('operator API against hostile input', () => {
   describe('finding 4: reasons and other free text', () => {
     it('refuses a kill-switch reason over 1024 characters (400) and stores nothing', async () => {
       const name = `tenant:${tenant}:edge.scorer`
+      const big = await call('POST', `/v1/kill-switches/${name}/engage`, {
+        reason: 'x'.repeat(2 * 1024 * 1024),
+      })
+      // 2 MiB of JSON is over the body limit before the field is looked at.
+      expectEnvelope(big, 413)
       const over = await call('POST', `/v1/kill-switches/${name}/engage`, {
         reason: 'x'.repeat(1025),
       })
@@ -143,6 +160,113 @@ describe('operator API against hostile input', () => {
         (await call('POST', `/v1/kill-switches/${name}/release`, { reason: 'ok' })).status,
       ).toBe(200)
     })
+
+    it('caps every reason, name and title of the operator API at 1024 characters (400)', async () => {
+      const long = 'n'.repeat(1025)
+      const cases: Array<[string, string, unknown]> = [
+        ['POST', '/v1/tenants', { id: `sec-${run}-long`, name: long }],
+        ['POST', '/v1/tenants', { id: `sec-${run}-long`, reason: long }],
+        ['POST', `/v1/tenants/${tenant}/keys`, { reason: long }],
+        ['POST', `/v1/tenants/${tenant}/keys/k-1/revoke`, { reason: long }],
+        ['POST', '/v1/operators', { id: `op-${run}-long`, role: 'viewer', name: long }],
+        ['POST', '/v1/operators', { id: `op-${run}-long`, role: 'viewer', reason: long }],
+        ['POST', `/v1/kill-switches/tenant:${tenant}:edge.scorer/release`, { reason: long }],
+        ['POST', `/v1/tenants/${tenant}/tombstones`, { item_id: 'sku-1', reason: long }],
+        ['POST', `/v1/tenants/${tenant}/releases`, { reason: long }],
+        ['POST', `/v1/tenants/${tenant}/releases/rollback`, { reason: long }],
+        ['POST', `/v1/tenants/${tenant}/pipeline/run`, { force: true, reason: long }],
+        ['POST', `/v1/tenants/${tenant}/catalog?reason=${long}`, { items: [{ item_id: 'a' }] }],
+        ['POST', `/v1/tenants/${tenant}/artifacts/rules/rules?reason=${long}`, '{}'],
+      ]
+      for (const [method, p, body] of cases) {
+        const r = await call(method, p, body)
+        expect(r.status, `${p}: ${r.text.slice(0, 200)}`).toBe(400)
+        expect(r.json.error.code).toBe('BAD_REQUEST')
+      }
+      const rows = await h.db.select().from(auditLog)
+      expect(rows.filter((a) => a.reason.length > 1024)).toEqual([])
+    })
+  })
+
+  describe('finding 5: body limits and pipeline sizes', () => {
+    it('answers a JSON body over 1 MiB with 413 PAYLOAD_TOO_LARGE, declared or streamed', async () => {
+      const body = JSON.stringify({ id: `sec-${run}-big`, name: 'x', pad: 'p'.repeat(1024 * 1024) })
+      const declared = await call('POST', '/v1/tenants', body, {
+        'content-type': 'application/json',
+      })
+      expectEnvelope(declared, 413)
+      expect(declared.json.error.code).toBe('PAYLOAD_TOO_LARGE')
+      const streamed = await app.request('/v1/tenants', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: chunked(new TextEncoder().encode(body)),
+        duplex: 'half',
+      } as RequestInit)
+      expect(streamed.status).toBe(413)
+      expect(((await streamed.json()) as any).error.code).toBe('PAYLOAD_TOO_LARGE')
+      expect(
+        await h.db
+          .select()
+          .from(tenants)
+          .where(eq(tenants.id, `sec-${run}-big`)),
+      ).toEqual([])
+    })
+
+    it('streams a catalog import under its own limit: NDJSON within it is imported, over it is 413', async () => {
+      const line = (i: number) => JSON.stringify({ item_id: `it-${i}`, categories: ['c'] })
+      const small = Array.from({ length: 200 }, (_, i) => line(i)).join('\n')
+      const ok = await app.request(`/v1/tenants/${tenant}/catalog`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-ndjson' },
+        body: chunked(new TextEncoder().encode(small), 7),
+        duplex: 'half',
+      } as RequestInit)
+      expect(ok.status).toBe(200)
+      expect(await ok.json()).toMatchObject({ upserted: 200 })
+      const big = Array.from({ length: 3000 }, (_, i) => line(i)).join('\n')
+      expect(big.length).toBeGreaterThan(64 * KiB)
+      const declared = await call('POST', `/v1/tenants/${tenant}/catalog`, big, {
+        'content-type': 'application/x-ndjson',
+      })
+      expectEnvelope(declared, 413)
+      expect(declared.json.error.code).toBe('PAYLOAD_TOO_LARGE')
+      const streamed = await app.request(`/v1/tenants/${tenant}/catalog`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: chunked(new TextEncoder().encode(JSON.stringify({ items: big.split('\n') }))),
+        duplex: 'half',
+      } as RequestInit)
+      expect(streamed.status).toBe(413)
+      const listed = await call('GET', `/v1/tenants/${tenant}/catalog?limit=1`)
+      expect(listed.json.total).toBe(200)
+    })
+
+    it('answers artifact bytes over their limit with 413', async () => {
+      const r = await call(
+        'POST',
+        `/v1/tenants/${tenant}/artifacts/rules/rules`,
+        new Uint8Array(65 * KiB),
+        { 'content-type': 'application/octet-stream' },
+      )
+      expectEnvelope(r, 413)
+      expect(r.json.error.code).toBe('PAYLOAD_TOO_LARGE')
+    })
+
+    it('refuses a synthetic run of 1e6 users × 1000 interactions from the API, saying where larger runs go', async () => {
+      for (const route of ['run', 'eval']) {
+        const r = await call('POST', `/v1/tenants/${tenant}/pipeline/${route}`, {
+          dataset: 'synthetic',
+          users: 1_000_000,
+          interactions_per_user: 1000,
+        })
+        expectEnvelope(r, 400)
+        expect(r.json.error.message).toMatch(/over the API's limit of 2000000/)
+        expect(r.json.error.message).toMatch(/RECSYS_PIPELINE_MAX_INTERACTIONS/)
+      }
+      // The default sizes with many more users per request are refused too (500 × 30 per default user).
+      const users = await call('POST', `/v1/tenants/${tenant}/pipeline/eval`, { users: 100_000 })
+      expect(users.status).toBe(400)
+    })
   })
 
   describe('finding 9: x-request-id', () => {
@@ -167,6 +291,7 @@ describe('operator API against hostile input', () => {
       expect(kept.headers.get('x-request-id')).toBe('trace-1:a.b_c')
     })
   })
+
   describe('finding 7: operator tokens are disabled, rotated and expire', () => {
     it('a disabled operator is refused from the next request on (401), audited; the last admin cannot be disabled', async () => {
       const made = await call('POST', '/v1/operators', { id: `op-${run}-d`, role: 'viewer' })
@@ -259,6 +384,7 @@ describe('operator API against hostile input', () => {
       )
     })
   })
+
   describe('finding 11: bad input is 400, never 500', () => {
     // Built as text: stringifying values this deep would exhaust the test's own stack (as it did the insert's).
     const deepObject = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`
@@ -312,6 +438,48 @@ describe('operator API against hostile input', () => {
         },
       )
       expectEnvelope(r, 400)
+    })
+  })
+
+  describe('finding 12: dataset paths stay under the dataset roots', () => {
+    it('refuses ../ escapes, absolute paths and links out of the root with 400, before reading anything', async () => {
+      await symlink(outside, path.join(root, 'link-out'))
+      const rel = path.relative(process.cwd(), root)
+      const escapes = [
+        'movielens:../../../../etc',
+        'log:/',
+        `movielens:${outside}`,
+        `movielens:${root}/../${path.basename(outside)}`,
+        `log:${rel}/../${path.basename(outside)}`,
+        `movielens:${path.join(root, 'link-out')}`,
+        `log:${path.join(root, 'link-out', 'deeper')}`,
+      ]
+      for (const dataset of escapes)
+        for (const route of ['run', 'eval']) {
+          const r = await call('POST', `/v1/tenants/${tenant}/pipeline/${route}`, { dataset })
+          expectEnvelope(r, 400)
+          expect(r.json.error.message, dataset).toMatch(/outside the dataset roots/)
+        }
+    })
+
+    it('lets a folder under the root through to the reader (whose own message says what is missing)', async () => {
+      await mkdir(path.join(root, 'ml-empty'))
+      const r = await call('POST', `/v1/tenants/${tenant}/pipeline/eval`, {
+        dataset: `movielens:${path.join(root, 'ml-empty')}`,
+      })
+      expectEnvelope(r, 400)
+      expect(r.json.error.message).not.toMatch(/outside the dataset roots/)
+      expect(r.json.error.message).toMatch(/ratings\.csv/)
+    })
+  })
+
+  describe('finding 13: tenant ids that are path segments', () => {
+    it('refuses tenant ids "." and ".." with 400', async () => {
+      for (const id of ['.', '..']) {
+        const r = await call('POST', '/v1/tenants', { id })
+        expectEnvelope(r, 400)
+      }
+      expect(await h.db.select().from(tenants).where(eq(tenants.id, '..'))).toEqual([])
     })
   })
 

@@ -2,8 +2,8 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys } from '@recsys/shared'
-import type { LogReader } from './log-reader'
 import { pathInside } from '../fs/path-inside'
+import type { LogReader } from './log-reader'
 
 const HOUR_MS = 3_600_000
 /** Objects downloaded at once. */

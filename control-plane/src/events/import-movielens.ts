@@ -1,10 +1,10 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys, type EventRecord } from '@recsys/shared'
+import { pathInside } from '../fs/path-inside'
 import type { Interaction } from '../pipeline/dataset'
 import type { EVENT_WEIGHTS } from '../pipeline/event-log'
 import { movieLensFormat, readMovieLens } from '../pipeline/movielens'
-import { pathInside } from '../fs/path-inside'
 
 /**
  * `recsys events import --movielens`: MovieLens ratings as the edge's event log, so the batch pipeline reads an

@@ -159,6 +159,12 @@ async function main() {
         UPSTASH_REDIS_REST_TOKEN: TOKEN,
         EDGE_URL: edge.url,
         EDGE_ADMIN_TOKEN: edgeAdminToken,
+        // Where `movielens:`/`log:` datasets may be read: the state directory and the MovieLens folders.
+        RECSYS_DATASET_ROOTS:
+          process.env.RECSYS_DATASET_ROOTS ??
+          [DATA, process.env.RECSYS_DATASETS_DIR ?? path.join(root, '../shared/datasets')].join(
+            path.delimiter,
+          ),
       },
       log: (line) => {
         if (/"msg":"(error|kill switch reconcile failed)"/.test(line))
