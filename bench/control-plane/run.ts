@@ -227,7 +227,7 @@ async function main() {
       t0 = performance.now()
       if (engage)
         await direct.hset(redisKeys.killSwitches(), {
-          [name]: encodeSwitch({ value: 'global_popular', reason: 'bench', at: new Date() }),
+          [name]: encodeSwitch({ value: 'global_popular', at: new Date() }),
         })
       else await direct.hdel(redisKeys.killSwitches(), name)
       await until((s) => (s.tier === 'global_popular') === engage)

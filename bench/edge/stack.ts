@@ -39,7 +39,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     for (let i = 0; i < cmds.length; i += 1000) {
       const res = await fetch(`${gateway.url}/pipeline`, {
         method: 'POST',
-        headers: { authorization: 'Bearer bench-token' },
+        headers: { authorization: 'Bearer bench-token', 'content-type': 'application/json' },
         body: JSON.stringify(cmds.slice(i, i + 1000)),
       })
       if (!res.ok) throw new Error(`seeding Redis failed: ${res.status} ${await res.text()}`)

@@ -113,7 +113,7 @@ async function dropTenantKeys(gatewayUrl: string, tenant: string): Promise<void>
   const call = async (cmd: string[]) => {
     const res = await fetch(gatewayUrl, {
       method: 'POST',
-      headers: { authorization: 'Bearer bench-token' },
+      headers: { authorization: 'Bearer bench-token', 'content-type': 'application/json' },
       body: JSON.stringify(cmd),
     })
     return ((await res.json()) as { result: unknown }).result

@@ -82,6 +82,9 @@ async function runOne(name: string, edge: { url: string; token: string }, gatewa
       UPSTASH_REDIS_REST_TOKEN: 'bench-token',
       EDGE_URL: edge.url,
       EDGE_ADMIN_TOKEN: edge.token,
+      // The MovieLens folder is read where it lies; the synthetic run is as large as the knobs ask.
+      RECSYS_DATASET_ROOTS: path.dirname(ML_DIR),
+      RECSYS_PIPELINE_MAX_INTERACTIONS: String(Math.max(2_000_000, USERS * PER_USER)),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim(),
     },
     log: (line) => {

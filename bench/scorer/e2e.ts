@@ -121,7 +121,7 @@ export async function rankedEndToEnd(opts: {
     for (let i = 0; i < cmds.length; i += 1000) {
       const res = await fetch(`${gateway.url}/pipeline`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${GATEWAY_TOKEN}` },
+        headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(cmds.slice(i, i + 1000)),
       })
       if (!res.ok) throw new Error(`Redis pipeline failed: ${res.status} ${await res.text()}`)

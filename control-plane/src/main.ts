@@ -7,7 +7,10 @@
  *   CLOUDFLARE_ACCOUNT_ID / CLOUDFLARE_KV_NAMESPACE_ID / CLOUDFLARE_R2_BUCKET / CLOUDFLARE_API_TOKEN (Cloudflare
  *   KV, and R2 for the edge model)
  *   RECSYS_ADMIN_TOKEN (the first admin's token; default: a new one written to <data>/operator-token)
+ *   RECSYS_DATASET_ROOTS (default <data>) · RECSYS_PIPELINE_MAX_INTERACTIONS · RECSYS_CATALOG_MAX_BYTES ·
+ *   RECSYS_OPERATOR_TOKEN_TTL_DAYS (90): see docs/security-control-plane.md
  */
+import { securityFromEnv } from './security-env'
 import { startControlPlane, type ControlPlaneOptions } from './server'
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlaneOptions {
@@ -33,6 +36,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPla
     redis: { url: need('UPSTASH_REDIS_REST_URL'), token: need('UPSTASH_REDIS_REST_TOKEN') },
     edge,
     adminToken: env.RECSYS_ADMIN_TOKEN,
+    ...securityFromEnv(env),
   }
 }
 

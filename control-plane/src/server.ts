@@ -18,8 +18,9 @@ import { LocalEdgeStoreWriter } from './publish/local-edge-store'
 import { LocalScorerStore } from './publish/scorer-store'
 import { LocalBlobStore } from './registry/blob-store'
 import type { ModelCheck } from './registry/gates'
+import type { SecuritySettings } from './security-env'
 
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions extends SecuritySettings {
   port?: number
   host?: string
   /** State directory (PGlite, blobs, scorer artifacts, the admin token file). Default `.data`. */
@@ -82,6 +83,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       opts.modelCheck ??
       (async (bytes, meta) =>
         (await import('@recsys/trainer/model/probe')).checkModel(bytes, meta)),
+    limits: opts.limits,
+    // Datasets of the operator API are read only under these (default: the state directory).
+    datasetRoots: (opts.datasetRoots ?? [dataDir]).map((d) => path.resolve(d)),
+    operatorTokenTtlMs: opts.operatorTokenTtlMs,
     log: opts.log,
   }
   const adminToken = await bootstrapAdmin(db.db, opts.adminToken)

@@ -4,6 +4,10 @@ import path from 'node:path'
 import { startControlPlane } from '../src/server'
 import { startEdgeStack } from './edge-stack'
 
+/** Where the MovieLens datasets lie (RECSYS_DATASETS_DIR, else next to the repository). */
+export const DATASETS_DIR =
+  process.env.RECSYS_DATASETS_DIR ?? path.join(import.meta.dirname, '../../../shared/datasets')
+
 export type ApiReply = { status: number; json: any; text: string }
 
 /**
@@ -20,6 +24,8 @@ export async function openOperatorApi(databaseUrl: string, run: string) {
     redis: stack.redis,
     edge: stack.edgeAdmin,
     reconcileMs: 0,
+    // The pipeline cases read datasets they write to temp dirs, and MovieLens where it lies.
+    datasetRoots: [tmpdir(), DATASETS_DIR],
   })
   const call = async (
     token: string,

@@ -75,7 +75,7 @@ export async function seedUser(tenant: string, userId: string, s: UserStateSeed)
 /** Engages a kill switch as the control plane will (name is global or `tenant:<id>:<name>`). */
 export async function engage(name: string, value?: string): Promise<void> {
   await redis().hset(redisKeys.killSwitches(), {
-    [name]: JSON.stringify({ value, reason: 'test', at: new Date().toISOString() }),
+    [name]: JSON.stringify({ value, at: new Date().toISOString() }),
   })
 }
 

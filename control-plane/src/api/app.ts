@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
-import type { ErrorCode } from '@recsys/shared'
+import { saneRequestId, type ErrorCode } from '@recsys/shared'
 import { HTTPException } from 'hono/http-exception'
 import { bearerAuth } from './auth'
+import { limitJsonBodies } from './body-limit'
 import type { ApiEnv, ControlPlaneServices } from './context'
+import { docsRoutes } from './docs'
 import { fail, loggableError } from './errors'
 import { adminRoutes } from './routes/admin'
 import { artifactRoutes } from './routes/artifacts'
 import { catalogRoutes } from './routes/catalog'
+import { operatorRoutes } from './routes/operators'
 import { pipelineRoutes } from './routes/pipeline'
 import { releaseRoutes } from './routes/releases'
 import { safetyRoutes } from './routes/safety'
@@ -21,14 +23,20 @@ const CLIENT_CODES: Record<number, ErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
   429: 'RATE_LIMITED',
 }
 const clientCode = (status: number): ErrorCode => CLIENT_CODES[status] ?? 'BAD_REQUEST'
 
+/** Routes that read their body under a limit of their own: catalog imports (streamed) and artifact bytes. */
+const OWN_BODY_LIMIT = /^\/v1\/tenants\/[^/]+\/(catalog|artifacts\/[^/]+\/[^/]+)$/
+const ownBodyLimit = (method: string, path: string) =>
+  method === 'POST' && OWN_BODY_LIMIT.test(path)
+
 /**
  * The operator API (docs/control-plane.md#operator-api): Hono with @hono/zod-openapi, so every route's schema is its
- * documentation.
- * `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer token.
+ * documentation. `/v1/health`, `/v1/openapi.json` and `/docs` are open; everything else needs an operator bearer
+ * token, and every body has a size limit (`limits.ts`).
  */
 export function createOperatorApp(services: ControlPlaneServices) {
   const app = new OpenAPIHono<ApiEnv>({
@@ -45,7 +53,8 @@ export function createOperatorApp(services: ControlPlaneServices) {
   })
   app.use('*', async (c, next) => {
     const t0 = performance.now()
-    c.set('request_id', c.req.header('x-request-id') ?? randomUUID())
+    // Kept only when it is sane (as the edge does): it is echoed, logged and written into audit rows.
+    c.set('request_id', saneRequestId(c.req.header('x-request-id')) ?? randomUUID())
     c.set('services', services)
     c.header('x-request-id', c.var.request_id)
     await next()
@@ -83,18 +92,20 @@ export function createOperatorApp(services: ControlPlaneServices) {
     scheme: 'bearer',
     description: 'An operator token (roles viewer, operator, sre, admin)',
   })
-  app.get('/docs', swaggerUI({ url: '/v1/openapi.json' }))
+  app.route('/', docsRoutes)
 
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/health' || c.req.path === '/v1/openapi.json') return next()
     return bearerAuth()(c, next)
   })
+  app.use('/v1/*', limitJsonBodies({ own: ownBodyLimit }))
   app.route('/', tenantRoutes)
   app.route('/', catalogRoutes)
   app.route('/', artifactRoutes)
   app.route('/', releaseRoutes)
   app.route('/', safetyRoutes)
   app.route('/', pipelineRoutes)
+  app.route('/', operatorRoutes)
   app.route('/', adminRoutes)
   return app
 }

@@ -59,7 +59,7 @@ export const bearerAuth = (): MiddlewareHandler<ApiEnv> =>
     if (!m)
       return fail(c, 'UNAUTHORIZED', 'send an operator token as "Authorization: Bearer <token>"')
     const actor = await authenticate(c.var.services.db, m[1]!)
-    if (!actor) return fail(c, 'UNAUTHORIZED', 'unknown or disabled operator token')
+    if (!actor) return fail(c, 'UNAUTHORIZED', 'unknown, disabled or expired operator token')
     c.set('actor', actor)
     await next()
   }

@@ -6,6 +6,7 @@ import type { EdgeStoreWriter } from '../publish/edge-store'
 import type { ScorerStoreWriter } from '../publish/scorer-store'
 import type { BlobStore } from '../registry/blob-store'
 import type { ModelCheck } from '../registry/gates'
+import type { ApiLimits } from './limits'
 
 /** Everything the operator API's handlers use; built once by the server, injected by tests. */
 export interface ControlPlaneServices {
@@ -18,6 +19,14 @@ export interface ControlPlaneServices {
   edgeBlobs?: EdgeBlobWriter
   scorer?: ScorerStoreWriter
   modelCheck?: ModelCheck
+  /** Request limits over the defaults (`DEFAULT_LIMITS`). */
+  limits?: Partial<ApiLimits>
+  /**
+   * The directories `movielens:<dir>` and `log:<dir>` datasets must lie under (absolute). None: only `synthetic`.
+   */
+  datasetRoots?: readonly string[]
+  /** How long a new or rotated operator token is valid (ms). Default: `DEFAULT_OPERATOR_TOKEN_TTL_MS`. */
+  operatorTokenTtlMs?: number
   log?: (line: Record<string, unknown>) => void
 }
 

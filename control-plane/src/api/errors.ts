@@ -63,6 +63,10 @@ export const errorResponses = {
     content: { 'application/json': { schema: ApiError } },
   },
   404: { description: 'Not found', content: { 'application/json': { schema: ApiError } } },
+  413: {
+    description: "The body is over the route's limit (PAYLOAD_TOO_LARGE)",
+    content: { 'application/json': { schema: ApiError } },
+  },
 } as const
 
 /**

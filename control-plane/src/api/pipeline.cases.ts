@@ -3,14 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect, it } from 'vitest'
-import type { openOperatorApi } from '../../test/operator-api'
+import { DATASETS_DIR, type openOperatorApi } from '../../test/operator-api'
 
 type OperatorApi = Awaited<ReturnType<typeof openOperatorApi>>
 
-const ML_SMALL = path.join(
-  process.env.RECSYS_DATASETS_DIR ?? path.join(import.meta.dirname, '../../../../shared/datasets'),
-  'ml-latest-small',
-)
+const ML_SMALL = path.join(DATASETS_DIR, 'ml-latest-small')
 
 /**
  * `POST /v1/tenants/{tenant}/pipeline/run` end to end, run inside the operator API suite (api.cases.ts) on its

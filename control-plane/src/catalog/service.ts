@@ -1,16 +1,32 @@
-import { CountryCode, Id, err, ok, type Result } from '@recsys/shared'
+import { CountryCode, Id, err, jsonDepthAtMost, ok, type Result } from '@recsys/shared'
 import { asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { FREE_TEXT_MAX } from '../audit/free-text'
 import { writeAudit, type Actor } from '../audit/write'
 import type { Database } from '../db/client'
 import { catalogItems } from '../db/schema/index'
 import { tenantExists } from '../tenants/exists'
 
+/** How deep and how large one item's `attributes` may be (kept as jsonb; stringified on the way in). */
+export const ATTRIBUTES_MAX_DEPTH = 16
+export const ATTRIBUTES_MAX_CHARS = 16 * 1024
+
+/**
+ * Free-form attributes, bounded: the depth is measured first (iteratively), since stringifying a value nested
+ * thousands deep, as the insert does, exhausts the stack; then the size.
+ */
+const Attributes = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
+  if (!jsonDepthAtMost(a, ATTRIBUTES_MAX_DEPTH))
+    ctx.addIssue({ code: 'custom', message: `nests deeper than ${ATTRIBUTES_MAX_DEPTH} levels` })
+  else if (JSON.stringify(a).length > ATTRIBUTES_MAX_CHARS)
+    ctx.addIssue({ code: 'custom', message: `is over ${ATTRIBUTES_MAX_CHARS} characters as JSON` })
+})
+
 /** One catalog item as operators import it. */
 export const CatalogItemInput = z.object({
   item_id: Id,
-  title: z.string().optional(),
-  categories: z.array(z.string()).default([]),
+  title: z.string().max(FREE_TEXT_MAX).optional(),
+  categories: z.array(z.string().max(128)).max(64).default([]),
   available: z.boolean().default(true),
   /** ISO 3166-1 alpha-2 codes, stored upper-cased: a code the edge could never match is refused here. */
   regions_allowed: z.array(CountryCode).optional(),
@@ -20,7 +36,7 @@ export const CatalogItemInput = z.object({
   published_at: z.union([z.string(), z.number()]).optional(),
   sponsored: z.boolean().default(false),
   safe: z.boolean().default(false),
-  attributes: z.record(z.string(), z.unknown()).default({}),
+  attributes: Attributes.default({}),
 })
 export type CatalogItemInput = z.input<typeof CatalogItemInput>
 

@@ -67,6 +67,8 @@ describe('recsys CLI against a real control plane', () => {
       redis: stack.redis,
       edge: stack.edgeAdmin,
       reconcileMs: 0,
+      // The pipeline cases write their MovieLens folder and event log under `dir`.
+      datasetRoots: [dir],
     })
     admin = cp.adminToken!
   }, 120_000)

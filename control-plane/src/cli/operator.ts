@@ -1,11 +1,25 @@
 import { Option, type Command } from 'commander'
 import { act } from './context'
 import { kv, table } from './format'
-import { examples, reasonOption } from './options'
+import { examples, int, reasonOption } from './options'
 
 const ROLES = ['viewer', 'operator', 'sre', 'admin']
 
-/** `recsys operator create|list` and `recsys whoami`. */
+interface OperatorReply {
+  operator: { id: string; role: string; disabled: boolean; expires_at: string | null }
+  token?: string
+}
+
+/** `--expires-in-days <n>`: how long the token signs in (the control plane's default otherwise). */
+const expiresOption = () =>
+  new Option(
+    '--expires-in-days <n>',
+    "days the token signs in (1–3650; default: the control plane's, 90 unless configured)",
+  ).argParser(int)
+
+const operatorPath = (id: string, verb: string) => `/v1/operators/${encodeURIComponent(id)}/${verb}`
+
+/** `recsys operator create|list|disable|rotate` and `recsys whoami`. */
 export function operatorCommands(program: Command) {
   const op = program
     .command('operator')
@@ -13,6 +27,8 @@ export function operatorCommands(program: Command) {
   examples(op, [
     'recsys operator create alice --role sre --name "Alice (on call)"',
     'recsys operator list',
+    'recsys operator rotate alice --reason "quarterly rotation" --expires-in-days 30',
+    'recsys operator disable alice --reason "left the team"',
   ])
 
   op.command('create <id>')
@@ -23,24 +39,47 @@ export function operatorCommands(program: Command) {
         .makeOptionMandatory(),
     )
     .option('--name <name>', 'display name (default: the id)')
+    .addOption(expiresOption())
     .addOption(reasonOption(false))
     .action(
-      act<{ role: string; name?: string; reason?: string }>(async (ctx, o, [id]) => {
-        const r = await ctx.api.call<{ operator: { id: string; role: string }; token: string }>(
-          'POST',
-          '/v1/operators',
-          { json: { id, role: o.role, name: o.name, reason: o.reason } },
-        )
-        ctx.out(r, () =>
-          [
-            kv([
-              ['operator', r.operator.id],
-              ['role', r.operator.role],
-              ['token', r.token],
-            ]),
-            'The token is shown only once: hand it over now (RECSYS_TOKEN=… npx recsys whoami).',
-          ].join('\n'),
-        )
+      act<{ role: string; name?: string; expiresInDays?: number; reason?: string }>(
+        async (ctx, o, [id]) => {
+          const r = await ctx.api.call<OperatorReply>('POST', '/v1/operators', {
+            json: {
+              id,
+              role: o.role,
+              name: o.name,
+              expires_in_days: o.expiresInDays,
+              reason: o.reason,
+            },
+          })
+          ctx.out(r, () => shownOnce(r))
+        },
+      ),
+    )
+
+  op.command('rotate <id>')
+    .description('Give an operator a new token (shown once); the old one is refused at once')
+    .addOption(expiresOption())
+    .addOption(reasonOption(true))
+    .action(
+      act<{ expiresInDays?: number; reason: string }>(async (ctx, o, [id]) => {
+        const r = await ctx.api.call<OperatorReply>('POST', operatorPath(id!, 'rotate'), {
+          json: { expires_in_days: o.expiresInDays, reason: o.reason },
+        })
+        ctx.out(r, () => shownOnce(r))
+      }),
+    )
+
+  op.command('disable <id>')
+    .description('Disable an operator: its token is refused from the next request on')
+    .addOption(reasonOption(true))
+    .action(
+      act<{ reason: string }>(async (ctx, o, [id]) => {
+        const r = await ctx.api.call<OperatorReply>('POST', operatorPath(id!, 'disable'), {
+          json: { reason: o.reason },
+        })
+        ctx.out(r, () => `disabled ${r.operator.id}: its token is refused from now on`)
       }),
     )
 
@@ -58,6 +97,7 @@ export function operatorCommands(program: Command) {
             ['name', 'name'],
             ['role', 'role'],
             ['disabled', 'disabled'],
+            ['expires', 'expires_at'],
             ['created', 'created_at'],
           ]),
         )
@@ -78,3 +118,15 @@ export function operatorCommands(program: Command) {
     'RECSYS_TOKEN=rso_… recsys whoami --api https://cp.example.com',
   ])
 }
+
+/** The operator and its new token, which the API shows only once. */
+const shownOnce = (r: OperatorReply) =>
+  [
+    kv([
+      ['operator', r.operator.id],
+      ['role', r.operator.role],
+      ['expires', r.operator.expires_at ?? 'never'],
+      ['token', r.token ?? ''],
+    ]),
+    'The token is shown only once: hand it over now (RECSYS_TOKEN=… npx recsys whoami).',
+  ].join('\n')

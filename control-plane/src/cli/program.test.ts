@@ -31,7 +31,7 @@ describe('recsys program', () => {
       events: ['export', 'import'],
       'kill-switch': ['engage', 'release', 'list', 'sync'],
       item: ['tombstone', 'tombstones'],
-      operator: ['create', 'list'],
+      operator: ['create', 'list', 'rotate', 'disable'],
       audit: ['--tenant', '--actor', '--action', '--since', '--limit'],
       whoami: [],
       serve: ['--port', '--data-dir', '--database-url', '--edge-url', '--edge-token'],

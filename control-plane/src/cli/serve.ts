@@ -120,6 +120,7 @@ export function serveCommand(program: Command) {
           )
         const { startControlPlane } = await import('../server')
         const { redact } = await import('../db/client')
+        const { securityFromEnv } = await import('../security-env')
         const log = (line: Record<string, unknown>) =>
           process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`)
         const cp = await startControlPlane({
@@ -130,6 +131,7 @@ export function serveCommand(program: Command) {
           redis: { url: o.redisUrl, token: o.redisToken },
           edge,
           adminToken: o.adminToken,
+          ...securityFromEnv(),
           log,
         })
         const tokenFile = path.relative(process.cwd(), cp.tokenFile) || cp.tokenFile
@@ -179,5 +181,6 @@ export function serveCommand(program: Command) {
   examples(serve, [
     'EDGE_ADMIN_TOKEN=… npx recsys serve',
     'DATABASE_URL=postgres://… UPSTASH_REDIS_REST_URL=… UPSTASH_REDIS_REST_TOKEN=… npx recsys serve --port 9000',
+    'RECSYS_DATASET_ROOTS=.data:/srv/datasets npx recsys serve   # where movielens:/log: datasets may be read',
   ])
 }

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys } from '@recsys/shared'
+import { pathInside } from '../fs/path-inside'
 import type { LogReader } from './log-reader'
 
 const HOUR_MS = 3_600_000
@@ -74,7 +75,8 @@ export async function exportLog(opts: {
   const worker = async () => {
     while (next < objects.length) {
       const o = objects[next++]!
-      const file = path.join(opts.dir, ...o.key.split('/'))
+      // Keys come from the bucket's listing: one that would lead out of the folder throws.
+      const file = pathInside(opts.dir, ...o.key.split('/'))
       if ((await stat(file).catch(() => undefined))?.size === o.size) {
         report.skipped++
         continue

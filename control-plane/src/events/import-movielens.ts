@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { logKeys, type EventRecord } from '@recsys/shared'
 import type { Interaction } from '@recsys/trainer/data/dataset'
+import { pathInside } from '../fs/path-inside'
 import type { EVENT_WEIGHTS } from '../pipeline/event-log'
 import { movieLensFormat, readMovieLens } from '@recsys/trainer/data/movielens'
 
@@ -92,7 +93,7 @@ export async function importMovieLensEvents(opts: {
     for (let n = 0; n * PER_OBJECT < hour.length; n++) {
       const chunk = hour.slice(n * PER_OBJECT, (n + 1) * PER_OBJECT)
       const key = logKeys.object(opts.tenant, 'event', chunk[0]!.at, `import-${n}`)
-      const file = path.join(opts.out, ...key.split('/'))
+      const file = pathInside(opts.out, ...key.split('/'))
       await mkdir(path.dirname(file), { recursive: true })
       // Written beside, then renamed: an interrupted import never leaves a partial object under its final name.
       await writeFile(`${file}.part`, chunk.map((e) => JSON.stringify(e)).join('\n') + '\n')

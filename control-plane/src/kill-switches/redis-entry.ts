@@ -3,11 +3,14 @@ import type { KillSwitchMap } from '@recsys/shared'
 /** The JSON stored in the `recsys:kill_switches` hash for one engaged switch (what the edge reads). */
 export type RedisSwitch = KillSwitchMap[string]
 
-/** Encodes an engaged switch as its hash field value; `value` is left out when there is none. */
-export function encodeSwitch(s: { value: string | null; reason: string; at: Date }): string {
+/**
+ * Encodes an engaged switch as its hash field value: `{value?, at}`, `value` left out when there is none.
+ * @note The reason is not in it: every edge request reads the whole hash, so the entry carries only what the edge
+ * acts on. The reason stays in Postgres (`kill_switches`, its history) and the audit log.
+ */
+export function encodeSwitch(s: { value: string | null; at: Date }): string {
   const entry: RedisSwitch = {
     ...(s.value !== null ? { value: s.value } : {}),
-    reason: s.reason,
     at: s.at.toISOString(),
   }
   return JSON.stringify(entry)

@@ -1,6 +1,7 @@
 import { redisKeys, err, ok, type ErrorCode, type Result } from '@recsys/shared'
 import type { Redis } from '@upstash/redis'
 import { asc, eq } from 'drizzle-orm'
+import { checkReason } from '../audit/free-text'
 import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { killSwitches, killSwitchHistory } from '../db/schema/index'
@@ -105,8 +106,9 @@ export async function engageKillSwitch(
 ): Promise<Result<KillSwitchChange, KillSwitchError>> {
   const checked = validateSwitch(input.name, input.value)
   if (!checked.ok) return err(bad(checked.error))
-  const reason = input.reason?.trim() ?? ''
-  if (reason === '') return err(bad('a reason is required'))
+  const why = checkReason(input.reason)
+  if (!why.ok) return err(bad(why.error))
+  const reason = why.value
   const { name, tenant, value } = checked.value
   // A switch of a tenant that does not exist would switch nothing off while saying it did (a typo in the id).
   if (tenant) {
@@ -136,7 +138,7 @@ export async function engageKillSwitch(
     return row
   })
   const pushed = await push(() =>
-    deps.redis.hset(HASH, { [name]: encodeSwitch({ value: state.value, reason, at }) }),
+    deps.redis.hset(HASH, { [name]: encodeSwitch({ value: state.value, at }) }),
   )
   return ok({ state, ...pushed })
 }
@@ -148,8 +150,9 @@ export async function releaseKillSwitch(
 ): Promise<Result<KillSwitchChange, KillSwitchError>> {
   const parsed = parseSwitchName(input.name)
   if (!parsed.ok) return err(bad(parsed.error))
-  const reason = input.reason?.trim() ?? ''
-  if (reason === '') return err(bad('a reason is required'))
+  const why = checkReason(input.reason)
+  if (!why.ok) return err(bad(why.error))
+  const reason = why.value
   const { name, tenant } = parsed.value
   const at = deps.now?.() ?? new Date()
   const state = await deps.db.transaction(async (tx) => {
@@ -200,6 +203,8 @@ export interface SyncReport {
 /**
  * Makes the Redis hash match the DB: engaged rows are HSET (when missing or different), every other field is
  * HDEL'd. Idempotent, so a retry or a periodic reconciler converges after a failed push or out-of-order pushes.
+ * @note Entries written before the reason was left out of the hash differ from today's encoding, so the first sync
+ * (the server runs one every 10 s) rewrites them without it.
  */
 export async function syncKillSwitches(
   deps: KillSwitchDeps,
@@ -210,7 +215,7 @@ export async function syncKillSwitches(
   const want = new Map(
     rows
       .filter((r) => owns(r.name))
-      .map((r) => [r.name, encodeSwitch({ value: r.value, reason: r.reason, at: r.updated_at })]),
+      .map((r) => [r.name, encodeSwitch({ value: r.value, at: r.updated_at })]),
   )
   try {
     const current = hashReply(await deps.redis.hgetall(HASH))

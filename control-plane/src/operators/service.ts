@@ -14,13 +14,25 @@ export const newToken = () => `rso_${randomBytes(32).toString('base64url')}`
 
 export type OperatorRow = typeof operators.$inferSelect
 
-/** The operator a bearer token belongs to, unless unknown or disabled. */
-export async function authenticate(db: Database, token: string): Promise<Actor | undefined> {
+/** How long a token made by create or rotate signs in, unless the request says otherwise: 90 days. */
+export const DEFAULT_OPERATOR_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000
+
+/**
+ * The operator a bearer token belongs to, unless unknown, disabled or expired. Read from the database on every
+ * request, so a disable, a rotation or an expiry refuses the token from the next request on.
+ */
+export async function authenticate(
+  db: Database,
+  token: string,
+  now: Date = new Date(),
+): Promise<Actor | undefined> {
   const [row] = await db
     .select()
     .from(operators)
     .where(eq(operators.token_hash, tokenHash(token)))
-  return row && !row.disabled ? { id: row.id, role: row.role } : undefined
+  if (!row || row.disabled) return undefined
+  if (row.expires_at !== null && row.expires_at.getTime() <= now.getTime()) return undefined
+  return { id: row.id, role: row.role }
 }
 
 /** Creates an operator and returns its token (shown once; only its hash is kept). */
@@ -33,6 +45,8 @@ export async function createOperator(
     actor: Actor
     reason: string
     token?: string
+    /** When the token stops signing in; null: never (the bootstrap admin). */
+    expires_at: Date | null
     request_id?: string
   },
 ): Promise<Result<{ operator: Omit<OperatorRow, 'token_hash'>; token: string }, string>> {
@@ -49,6 +63,7 @@ export async function createOperator(
         name: input.name ?? input.id,
         role: input.role,
         token_hash: tokenHash(token),
+        expires_at: input.expires_at,
       })
       .returning()
     const { token_hash: _, ...operator } = row!
@@ -57,7 +72,7 @@ export async function createOperator(
       action: 'operator.create',
       target: input.id,
       reason: input.reason,
-      after: { id: input.id, role: input.role },
+      after: { id: input.id, role: input.role, expires_at: input.expires_at },
       request_id: input.request_id,
     })
     return ok({ operator, token })
@@ -72,6 +87,8 @@ export async function listOperators(db: Database) {
 /**
  * Makes sure an admin can log in: when no operator exists yet, creates `admin` with the given token (or a new
  * one). Returns the token when it created the admin, else undefined.
+ * @note The bootstrap admin's token does not expire (it is how a fresh control plane is entered); rotate it or
+ * disable it once named admins exist.
  */
 export async function bootstrapAdmin(db: Database, token?: string): Promise<string | undefined> {
   const any = await db.select({ id: operators.id }).from(operators).limit(1)
@@ -84,6 +101,7 @@ export async function bootstrapAdmin(db: Database, token?: string): Promise<stri
     id: 'admin',
     role: 'admin',
     token,
+    expires_at: null,
     actor: { id: 'system', role: 'admin' },
     reason: 'bootstrap: first start of the control plane',
   })

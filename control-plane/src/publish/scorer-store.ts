@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile, copyFile, stat } from 'node:fs/prom
 import path from 'node:path'
 import type { ArtifactKind, ScorerReleaseManifest } from '@recsys/shared'
 import type { z } from 'zod'
+import { pathInside } from '../fs/path-inside'
 import type { LocalBlobStore } from '../registry/blob-store'
 
 /** One scorer-side artifact of a release (model, edge model, index, neighbors, trending, catalog, fallback). */
@@ -18,6 +19,7 @@ export interface ScorerFileSource {
  * release, and a `current.json` pointer per tenant that the scorer follows. Local adapter: a directory
  * (`.data/scorer`).
  * @note Same protocol as the edge store: content-addressed blobs, then the release manifest, then the pointer.
+ * @note Every path is built with `pathInside`: a tenant, release or hash that would lead out of the root throws.
  */
 export interface ScorerStoreWriter {
   putFiles(tenant: string, files: readonly ScorerFileSource[]): Promise<void>
@@ -32,7 +34,15 @@ export class LocalScorerStore implements ScorerStoreWriter {
     private readonly blobs: LocalBlobStore,
   ) {}
 
-  static blobPath = (f: Pick<ScorerFileSource, 'sha256'>) => `blobs/${f.sha256}`
+  static blobPath = (f: Pick<ScorerFileSource, 'sha256'>) => {
+    if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new Error(`bad sha256 ${JSON.stringify(f.sha256)}`)
+    return `blobs/${f.sha256}`
+  }
+
+  /** A file of the tenant's folder. */
+  private file(tenant: string, ...rest: string[]) {
+    return pathInside(this.root, tenant, ...rest)
+  }
 
   private async atomicWrite(file: string, data: string | Uint8Array) {
     await mkdir(path.dirname(file), { recursive: true })
@@ -43,7 +53,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
 
   async putFiles(tenant: string, files: readonly ScorerFileSource[]) {
     for (const f of files) {
-      const dest = path.join(this.root, tenant, LocalScorerStore.blobPath(f))
+      const dest = this.file(tenant, LocalScorerStore.blobPath(f))
       if (
         await stat(dest).then(
           () => true,
@@ -53,20 +63,20 @@ export class LocalScorerStore implements ScorerStoreWriter {
         continue
       await mkdir(path.dirname(dest), { recursive: true })
       const tmp = `${dest}.${process.pid}.tmp`
-      await copyFile(path.join(this.blobs.root, f.storage_key), tmp)
+      await copyFile(this.blobs.file(f.storage_key), tmp)
       await rename(tmp, dest)
     }
   }
 
   async putManifest(m: z.input<typeof ScorerReleaseManifest>) {
     await this.atomicWrite(
-      path.join(this.root, m.tenant, 'releases', `${m.release}.json`),
+      this.file(m.tenant, 'releases', `${m.release}.json`),
       JSON.stringify(m, null, 2),
     )
   }
 
   async hasManifest(tenant: string, release: string) {
-    return stat(path.join(this.root, tenant, 'releases', `${release}.json`)).then(
+    return stat(this.file(tenant, 'releases', `${release}.json`)).then(
       () => true,
       () => false,
     )
@@ -74,7 +84,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
 
   async flip(tenant: string, release: string) {
     await this.atomicWrite(
-      path.join(this.root, tenant, 'current.json'),
+      this.file(tenant, 'current.json'),
       JSON.stringify({ release, updated_at: new Date().toISOString() }),
     )
   }
@@ -82,9 +92,7 @@ export class LocalScorerStore implements ScorerStoreWriter {
   /** The release the tenant's scorer pointer names, or null. */
   async current(tenant: string): Promise<string | null> {
     try {
-      const doc = JSON.parse(
-        await readFile(path.join(this.root, tenant, 'current.json'), 'utf8'),
-      ) as {
+      const doc = JSON.parse(await readFile(this.file(tenant, 'current.json'), 'utf8')) as {
         release: string
       }
       return doc.release

@@ -25,8 +25,9 @@ export const sha256Hex = (bytes: Uint8Array | string): string =>
 export class LocalBlobStore implements BlobStore {
   constructor(readonly root: string) {}
 
-  private file(key: string): string {
-    if (!/^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(key)) throw new Error(`bad blob key ${key}`)
+  /** The file of a blob key (`<sha[0:2]>/<sha>`); any other key throws, so no key names a file outside. */
+  file(key: string): string {
+    if (!/^([0-9a-f]{2})\/\1[0-9a-f]{62}$/.test(key)) throw new Error(`bad blob key ${key}`)
     return path.join(this.root, key)
   }
 

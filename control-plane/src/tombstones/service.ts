@@ -1,6 +1,7 @@
 import { err, Id, ok, redisKeys, type ErrorCode, type Result } from '@recsys/shared'
 import type { Redis } from '@upstash/redis'
 import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm'
+import { checkReason } from '../audit/free-text'
 import { writeAudit, type Actor, type Tx } from '../audit/write'
 import type { Database } from '../db/client'
 import { tenants, tombstones } from '../db/schema/index'
@@ -53,8 +54,9 @@ export async function tombstoneItem(
 ): Promise<Result<TombstoneResult, TombstoneError>> {
   const bad = badId('tenant id', input.tenant) ?? badId('item id', input.item_id)
   if (bad) return err({ code: 'BAD_REQUEST', message: bad })
-  const reason = input.reason?.trim() ?? ''
-  if (reason === '') return err({ code: 'BAD_REQUEST', message: 'a reason is required' })
+  const why = checkReason(input.reason)
+  if (!why.ok) return err({ code: 'BAD_REQUEST', message: why.error })
+  const reason = why.value
   const { tenant, item_id } = input
   const out = await deps.db.transaction(async (tx) => {
     const [known] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant))

@@ -2,17 +2,15 @@ import { timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 
 /**
- * True when the request carries the configured token, as `Authorization: Bearer <token>` or, as
- * Upstash also allows, a `_token` query parameter. The comparison takes constant time.
+ * True when the request carries the configured token as `Authorization: Bearer <token>`. The comparison takes
+ * constant time.
+ * @note Upstash also takes a `_token` query parameter; this gateway does not, so a link or a form on a web page
+ * cannot carry the token (the handler refuses such a request).
  */
-export function isAuthorized(
-  headers: IncomingHttpHeaders,
-  query: URLSearchParams,
-  token: string,
-): boolean {
+export function isAuthorized(headers: IncomingHttpHeaders, token: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')
-  const presented = match?.[1]?.trim() ?? query.get('_token')
-  return presented !== undefined && presented !== null && sameSecret(presented, token)
+  const presented = match?.[1]?.trim()
+  return presented !== undefined && sameSecret(presented, token)
 }
 
 function sameSecret(presented: string, expected: string): boolean {

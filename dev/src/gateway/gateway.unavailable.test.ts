@@ -31,7 +31,7 @@ async function ping(g: Gateway): Promise<{ status: number; json: unknown; ms: nu
   const started = performance.now()
   const res = await fetch(`${g.url}/`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: '["PING"]',
   })
   return { status: res.status, json: await res.json(), ms: performance.now() - started }

@@ -5,21 +5,25 @@ import { HttpError } from './http-error.js'
 import { parseJsonBody, parseJsonCommand, parseJsonCommandList } from './json-command.js'
 import { parsePathCommand } from './path-command.js'
 import { readBody } from './read-body.js'
+import { refuseBrowserRequests, requireBodyType } from './request-guard.js'
 import { parseRequestTarget } from './request-target.js'
 import { sendJson, sendOutcome, sendOutcomes } from './respond.js'
 
-/** What a request handler needs: the Redis connection, the token, and the body limit. */
+/** What a request handler needs: the Redis connection, the token, the body limit, the Host names it answers. */
 export interface HandlerSettings {
   ctx: ExecContext
   token: string
   maxBodyBytes: number
+  /** Lower-case host names a request's Host header may name (loopback and the configured ones). */
+  allowedHosts: ReadonlySet<string>
 }
 
 /** The methods Upstash's REST API accepts; others get 405. */
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT'])
 
 /**
- * Routes one request: `/healthz` (no auth), then auth, then `/` (JSON command), `/pipeline`,
+ * Routes one request: `/healthz` (no auth), then the refusals of what a web page could send (an Origin, a foreign
+ * Host: 403; a `_token` query parameter: 401), auth, the body type (415), then `/` (JSON command), `/pipeline`,
  * `/multi-exec`, or a path-style command. Protocol errors (bad JSON, too large, refused format)
  * are answered here; only unexpected errors reject, for the server to answer 500.
  */
@@ -42,12 +46,25 @@ export async function handleRequest(
     sendJson(res, 405, { error: 'Method Not Allowed' })
     return
   }
-  if (!isAuthorized(req.headers, target.query, s.token)) {
+  try {
+    refuseBrowserRequests(req.headers, s.allowedHosts)
+    if (target.query.has('_token'))
+      throw new HttpError(
+        401,
+        'ERR the token is taken from "Authorization: Bearer <token>" only, never from the query',
+      )
+  } catch (err) {
+    req.resume()
+    sendJson(res, (err as HttpError).status, { error: (err as HttpError).message })
+    return
+  }
+  if (!isAuthorized(req.headers, s.token)) {
     req.resume()
     sendJson(res, 401, { error: 'Unauthorized' })
     return
   }
   try {
+    requireBodyType(method, req.headers)
     checkResponseFormat(req)
     const base64 = headerValue(req, 'upstash-encoding') === 'base64'
     const hasBody = method === 'POST' || method === 'PUT'

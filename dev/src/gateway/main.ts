@@ -1,7 +1,8 @@
 /**
  * CLI entry: `tsx dev/src/gateway/main.ts`. Environment:
  * UPSTASH_GATEWAY_PORT (default 8079), UPSTASH_GATEWAY_HOST (default 127.0.0.1),
- * REDIS_URL (default redis://127.0.0.1:6379), UPSTASH_REDIS_REST_TOKEN (default dev-token).
+ * REDIS_URL (default redis://127.0.0.1:6379), UPSTASH_REDIS_REST_TOKEN (default dev-token),
+ * UPSTASH_GATEWAY_ALLOWED_HOSTS (comma-separated Host names accepted besides loopback and the bound one).
  * Logs one line with its URL once listening; stops cleanly on SIGINT/SIGTERM.
  */
 import { startGateway } from './server.js'
@@ -20,6 +21,10 @@ const gateway = await startGateway({
   host: process.env.UPSTASH_GATEWAY_HOST ?? '127.0.0.1',
   redisUrl,
   token: process.env.UPSTASH_REDIS_REST_TOKEN ?? 'dev-token',
+  allowedHosts: (process.env.UPSTASH_GATEWAY_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean),
   log,
 })
 console.log(`upstash-gateway listening on ${gateway.url} (redis ${redisUrl})`)

@@ -2,15 +2,12 @@ import { HttpError } from './http-error.js'
 import type { RedisCommand } from './redis-command.js'
 import type { RequestTarget } from './request-target.js'
 
-/** Query parameters that configure the gateway and are never command arguments. */
-const RESERVED_QUERY_KEYS = new Set(['_token'])
-
 /**
  * Parses the path style of the Upstash REST API (`/set/foo/bar?EX=100`).
  * Contract, following Upstash's documentation:
  * - each path segment is one argument, percent-decoded to raw bytes (so `%FF` survives);
  * - a non-empty POST/PUT body is appended, byte for byte, after the path arguments;
- * - then each query parameter other than `_token` appends `KEY VALUE` (`KEY` alone when the value
+ * - then each query parameter appends `KEY VALUE` (`KEY` alone when the value
  *   is empty), so `POST /set/foo?EX=100` with body `bar` is `SET foo bar EX 100`;
  * - one trailing slash is ignored (`/get/k/` is `GET k`).
  */
@@ -23,7 +20,6 @@ export function parsePathCommand(target: RequestTarget, body: Buffer | undefined
   const args: (string | Buffer)[] = rawArgs.map(percentDecode)
   if (body !== undefined && body.length > 0) args.push(body)
   for (const [key, value] of target.query) {
-    if (RESERVED_QUERY_KEYS.has(key)) continue
     args.push(key)
     if (value !== '') args.push(value)
   }

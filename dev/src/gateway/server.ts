@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { handleRequest, type HandlerSettings } from './handler.js'
 import { openRedisConnection } from './redis-connection.js'
+import { hostName, LOOPBACK_HOSTS } from './request-guard.js'
 import { sendJson } from './respond.js'
+
+const WILDCARDS = new Set(['0.0.0.0', '::'])
 
 /** How to start the gateway; only `token` is required. */
 export interface GatewayOptions {
@@ -10,6 +13,11 @@ export interface GatewayOptions {
   port?: number
   /** Interface to bind. Default 127.0.0.1. */
   host?: string
+  /**
+   * Host names (besides loopback and `host`) that requests may carry in their Host header, e.g. the name a
+   * container reaches the gateway by. Others are refused with 403, so a DNS-rebinding page cannot drive it.
+   */
+  allowedHosts?: readonly string[]
   /** The Redis behind the gateway. Default redis://127.0.0.1:6379. */
   redisUrl?: string
   /** The bearer token clients must present (UPSTASH_REDIS_REST_TOKEN). */
@@ -50,6 +58,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ctx: connection,
     token: opts.token,
     maxBodyBytes: opts.maxBodyBytes ?? 10 * 1024 * 1024,
+    // A wildcard bind address is no name a client uses: it is not added.
+    allowedHosts: new Set(
+      [...LOOPBACK_HOSTS, ...(WILDCARDS.has(host) ? [] : [host]), ...(opts.allowedHosts ?? [])].map(
+        hostName,
+      ),
+    ),
   }
   const server = createServer((req, res) => {
     handleRequest(settings, req, res).catch((err: unknown) => {

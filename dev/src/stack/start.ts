@@ -161,6 +161,12 @@ async function main() {
         UPSTASH_REDIS_REST_TOKEN: TOKEN,
         EDGE_URL: edge.url,
         EDGE_ADMIN_TOKEN: edgeAdminToken,
+        // Where `movielens:`/`log:` datasets may be read: the state directory and the MovieLens folders.
+        RECSYS_DATASET_ROOTS:
+          process.env.RECSYS_DATASET_ROOTS ??
+          [DATA, process.env.RECSYS_DATASETS_DIR ?? path.join(root, '../shared/datasets')].join(
+            path.delimiter,
+          ),
       },
       log: (line) => {
         if (/"msg":"(error|kill switch reconcile failed)"/.test(line))
@@ -248,7 +254,7 @@ async function main() {
     ])
     const seeded = await fetch(`${gateway.url}/pipeline`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(cmds),
     })
     if (!seeded.ok)

@@ -1,11 +1,18 @@
 import { z } from 'zod'
 
-/** Identifier used for tenants, users, items, surfaces: printable, no separators used in store keys. */
+/**
+ * Identifier used for tenants, users, items, surfaces: printable, no separators used in store keys.
+ * @note `.` and `..` are refused: ids are path segments in file stores, where they would name the folder itself or
+ * its parent.
+ */
 export const Id = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._~@+=-]+$/, 'ids use letters, digits and . _ ~ @ + = - only')
+  .regex(
+    /^(?!\.\.?$)[A-Za-z0-9._~@+=-]+$/,
+    'ids use letters, digits and . _ ~ @ + = - only, and are not "." or ".."',
+  )
 
 /** An ISO 3166-1 alpha-2 country code, in any case; parsed to upper case. */
 export const CountryCode = z
@@ -36,6 +43,7 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -98,6 +98,7 @@ describe('openApiDocument', () => {
       'UNAUTHORIZED',
       'FORBIDDEN',
       'NOT_FOUND',
+      'PAYLOAD_TOO_LARGE',
       'RATE_LIMITED',
       'UNAVAILABLE',
       'INTERNAL',

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { effectiveSwitches, type KillSwitchMap } from './effective'
 
 const on = (value?: string) => ({
-  reason: 'test',
   at: '2026-11-21T10:00:00Z',
   ...(value ? { value } : {}),
 })

@@ -1,9 +1,10 @@
 import { TIERS, type Tier } from '../contracts/common'
 
-/** Raw kill switches as stored: name → engaged switch. Names are global or `tenant:<id>:<name>`. */
-export type KillSwitchMap = Readonly<
-  Record<string, { value?: string; reason?: string; at?: string }>
->
+/**
+ * Raw kill switches as stored: name → engaged switch. Names are global or `tenant:<id>:<name>`.
+ * @note No reason: readers get only what they act on (the reason is the control plane's, in its audit log).
+ */
+export type KillSwitchMap = Readonly<Record<string, { value?: string; at?: string }>>
 
 /** What the engaged switches mean for one tenant (docs/architecture.md#kill-switches). */
 export interface EffectiveSwitches {

@@ -2,119 +2,56 @@ import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
 import { and, desc, eq, gte, like, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { auditLog } from '../../db/schema/index'
-import { ROLES, createOperator, listOperators } from '../../operators/service'
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
-import { fail } from '../errors'
-import { body, errorResponses, json, security } from '../openapi-helpers'
+import { errorResponses, json, security } from '../openapi-helpers'
 
 const Any = z.record(z.string(), z.unknown())
 
-/** Operators and the audit log. */
-export const adminRoutes = new OpenAPIHono<ApiEnv>()
-  .openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/audit',
-      tags: ['audit'],
-      summary: 'Query the audit log, newest first',
-      security,
-      middleware: [requires('read')] as const,
-      request: {
-        query: z.object({
-          tenant: z.string().optional(),
-          actor: z.string().optional(),
-          action: z
-            .string()
-            .optional()
-            .describe('exact, or a prefix ending in * (e.g. kill_switch.*)'),
-          since: z.string().datetime({ offset: true }).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
-      },
-      responses: {
-        200: json(z.object({ entries: z.array(Any) }), 'Audit rows'),
-        ...errorResponses,
-      },
-    }),
-    async (c) => {
-      const q = c.req.valid('query')
-      const conds: SQL[] = []
-      if (q.tenant) conds.push(eq(auditLog.tenant_id, q.tenant))
-      if (q.actor) conds.push(eq(auditLog.actor, q.actor))
-      if (q.action)
-        conds.push(
-          q.action.endsWith('*')
-            ? like(auditLog.action, `${q.action.slice(0, -1)}%`)
-            : eq(auditLog.action, q.action),
-        )
-      if (q.since) conds.push(gte(auditLog.at, new Date(q.since)))
-      const entries = await c.var.services.db
-        .select()
-        .from(auditLog)
-        .where(conds.length ? and(...conds) : undefined)
-        .orderBy(desc(auditLog.id))
-        .limit(q.limit)
-      return c.json({ entries }, 200)
+/** The audit log. */
+export const adminRoutes = new OpenAPIHono<ApiEnv>().openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/audit',
+    tags: ['audit'],
+    summary: 'Query the audit log, newest first',
+    security,
+    middleware: [requires('read')] as const,
+    request: {
+      query: z.object({
+        tenant: z.string().optional(),
+        actor: z.string().optional(),
+        action: z
+          .string()
+          .optional()
+          .describe('exact, or a prefix ending in * (e.g. kill_switch.*)'),
+        since: z.string().datetime({ offset: true }).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
     },
-  )
-  .openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/operators',
-      tags: ['operators'],
-      summary: 'Create an operator with a role; the bearer token is shown once',
-      security,
-      middleware: [requires('operator.write')] as const,
-      request: {
-        body: body(
-          z.object({
-            id: z.string(),
-            name: z.string().optional(),
-            role: z.enum(ROLES as ['viewer', 'operator', 'sre', 'admin']),
-            reason: z.string().min(1).default('create operator'),
-          }),
-        ),
-      },
-      responses: { 201: json(Any, 'Created'), ...errorResponses },
-    }),
-    async (c) => {
-      const r = await createOperator(c.var.services.db, {
-        ...c.req.valid('json'),
-        actor: c.var.actor,
-        request_id: c.var.request_id,
-      })
-      if (!r.ok) return fail(c, 'BAD_REQUEST', r.error) as never
-      return c.json(r.value, 201)
+    responses: {
+      200: json(z.object({ entries: z.array(Any) }), 'Audit rows'),
+      ...errorResponses,
     },
-  )
-  .openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/operators',
-      tags: ['operators'],
-      summary: 'List operators (never their tokens)',
-      security,
-      middleware: [requires('read')] as const,
-      responses: {
-        200: json(z.object({ operators: z.array(Any) }), 'Operators'),
-        ...errorResponses,
-      },
-    }),
-    async (c) => c.json({ operators: await listOperators(c.var.services.db) }, 200),
-  )
-  .openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/me',
-      tags: ['operators'],
-      summary: 'Who the token belongs to',
-      security,
-      middleware: [requires('read')] as const,
-      responses: {
-        200: json(z.object({ id: z.string(), role: z.string() }), 'The caller'),
-        ...errorResponses,
-      },
-    }),
-    (c) => c.json(c.var.actor, 200),
-  )
+  }),
+  async (c) => {
+    const q = c.req.valid('query')
+    const conds: SQL[] = []
+    if (q.tenant) conds.push(eq(auditLog.tenant_id, q.tenant))
+    if (q.actor) conds.push(eq(auditLog.actor, q.actor))
+    if (q.action)
+      conds.push(
+        q.action.endsWith('*')
+          ? like(auditLog.action, `${q.action.slice(0, -1)}%`)
+          : eq(auditLog.action, q.action),
+      )
+    if (q.since) conds.push(gte(auditLog.at, new Date(q.since)))
+    const entries = await c.var.services.db
+      .select()
+      .from(auditLog)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(q.limit)
+    return c.json({ entries }, 200)
+  },
+)

@@ -1,13 +1,17 @@
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
-import { ArtifactKind } from '@recsys/shared'
+import { ArtifactKind, jsonDepthAtMost } from '@recsys/shared'
 import { z } from 'zod'
 import { findVersion, listVersions, registerArtifact } from '../../registry/register'
 import { requires } from '../auth'
+import { limitBody } from '../body-limit'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
-import { errorResponses, json, security } from '../openapi-helpers'
+import { errorResponses, json, Reason, security } from '../openapi-helpers'
 
 const Version = z.record(z.string(), z.unknown()).meta({ id: 'ArtifactVersion' })
+
+/** How deep the metadata may nest: it is stored as jsonb, and stringifying a deeper value exhausts the stack. */
+const METADATA_MAX_DEPTH = 32
 
 /** Reads the metadata header: JSON, or base64url-encoded JSON for values a header cannot carry. */
 function metadataHeader(v: string | undefined): Record<string, unknown> | string {
@@ -16,7 +20,9 @@ function metadataHeader(v: string | undefined): Record<string, unknown> | string
     try {
       const doc = JSON.parse(text) as unknown
       if (doc && typeof doc === 'object' && !Array.isArray(doc))
-        return doc as Record<string, unknown>
+        return jsonDepthAtMost(doc, METADATA_MAX_DEPTH)
+          ? (doc as Record<string, unknown>)
+          : `x-artifact-metadata nests deeper than ${METADATA_MAX_DEPTH} levels`
     } catch {
       /* next form */
     }
@@ -32,10 +38,11 @@ export const artifactRoutes = new OpenAPIHono<ApiEnv>()
       summary:
         'Register artifact bytes (schema gate first; same bytes and metadata → same version). Metadata in the x-artifact-metadata header.',
       security,
-      middleware: [requires('artifact.write')] as const,
+      // After the role check, so a caller who may not register is refused before any byte is read.
+      middleware: [requires('artifact.write'), limitBody((l) => l.artifactBytes)] as const,
       request: {
         params: z.object({ tenant: z.string(), kind: ArtifactKind, name: z.string() }),
-        query: z.object({ reason: z.string().default('register') }),
+        query: z.object({ reason: Reason.default('register') }),
         headers: z.object({ 'x-artifact-metadata': z.string().optional() }),
         body: {
           required: true,

@@ -2,35 +2,13 @@ import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { countItems, importCatalog, listCatalog } from '../../catalog/service'
 import { requires } from '../auth'
+import { readCatalogBody } from '../catalog-body'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
-import { errorResponses, json, security } from '../openapi-helpers'
+import { limitsOf } from '../limits'
+import { errorResponses, json, Reason, security } from '../openapi-helpers'
 
 const TenantParam = z.object({ tenant: z.string() })
-
-/** Parses a catalog body: `{ "items": [...] }` (JSON) or one item per line (NDJSON). */
-export function parseCatalogBody(text: string, contentType: string): unknown[] | string {
-  if (contentType.includes('ndjson')) {
-    const out: unknown[] = []
-    let n = 0
-    for (const line of text.split('\n')) {
-      n++
-      if (line.trim() === '') continue
-      try {
-        out.push(JSON.parse(line))
-      } catch {
-        return `line ${n} is not JSON`
-      }
-    }
-    return out
-  }
-  try {
-    const doc = JSON.parse(text) as { items?: unknown }
-    return Array.isArray(doc?.items) ? doc.items : 'send {"items": [...]} or NDJSON'
-  } catch {
-    return 'the body is not JSON'
-  }
-}
 
 export const catalogRoutes = new OpenAPIHono<ApiEnv>()
   .openapi(
@@ -38,12 +16,13 @@ export const catalogRoutes = new OpenAPIHono<ApiEnv>()
       method: 'post',
       path: '/v1/tenants/{tenant}/catalog',
       tags: ['catalog'],
-      summary: 'Import (upsert) catalog items: JSON {"items": [...]} or NDJSON, all or nothing',
+      summary:
+        'Import (upsert) catalog items: JSON {"items": [...]} or NDJSON, all or nothing. The body is read as it streams in, up to its own limit (default 64 MiB): larger catalogs are imported in several requests.',
       security,
       middleware: [requires('catalog.write')] as const,
       request: {
         params: TenantParam,
-        query: z.object({ reason: z.string().default('catalog import') }),
+        query: z.object({ reason: Reason.default('catalog import') }),
         body: {
           required: true,
           content: {
@@ -69,11 +48,11 @@ export const catalogRoutes = new OpenAPIHono<ApiEnv>()
       },
     }),
     async (c) => {
-      const items = parseCatalogBody(await c.req.text(), c.req.header('content-type') ?? '')
-      if (typeof items === 'string') return fail(c, 'BAD_REQUEST', items) as never
+      const body = await readCatalogBody(c.req.raw, limitsOf(c.var.services.limits).catalogBytes)
+      if (!body.ok) return fail(c, body.error.code, body.error.message) as never
       const r = await importCatalog(c.var.services.db, {
         tenant: c.req.valid('param').tenant,
-        items,
+        items: body.value,
         actor: c.var.actor,
         reason: c.req.valid('query').reason,
         request_id: c.var.request_id,

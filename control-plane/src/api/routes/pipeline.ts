@@ -1,14 +1,53 @@
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { z } from 'zod'
 import { runEvaluation } from '../../pipeline/eval-run'
+import { confineDataset } from '../../pipeline/load-dataset'
 import { runPipeline } from '../../pipeline/run'
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
 import { ApiError, fail } from '../errors'
-import { body, errorResponses, json, security } from '../openapi-helpers'
+import { limitsOf } from '../limits'
+import { body, errorResponses, json, Reason, security } from '../openapi-helpers'
 import { runLong } from '../progress'
 
 const TenantParam = z.object({ tenant: z.string() })
+
+/** The synthetic dataset's sizes when a request leaves them out (`syntheticDataset`'s defaults). */
+const SYNTHETIC_DEFAULTS = { users: 500, interactions_per_user: 30 }
+
+interface DatasetRequest {
+  dataset: string
+  users?: number
+  interactions_per_user?: number
+}
+
+/**
+ * What the API refuses to start, before anything runs: a dataset folder outside the configured roots, or a
+ * synthetic dataset larger than `limits.pipelineInteractions` (the run holds it all in the control plane's
+ * memory, beside the requests it serves). Returns the request with the dataset folder as a real absolute path.
+ */
+async function checkDataset<T extends DatasetRequest>(
+  c: Context<ApiEnv>,
+  body: T,
+): Promise<{ ok: true; body: T } | { ok: false; message: string }> {
+  const confined = await confineDataset(body.dataset, c.var.services.datasetRoots ?? [])
+  if (!confined.ok) return { ok: false, message: confined.error }
+  if (body.dataset === 'synthetic') {
+    const max = limitsOf(c.var.services.limits).pipelineInteractions
+    const users = body.users ?? SYNTHETIC_DEFAULTS.users
+    const per = body.interactions_per_user ?? SYNTHETIC_DEFAULTS.interactions_per_user
+    if (users * per > max)
+      return {
+        ok: false,
+        message:
+          `users × interactions_per_user = ${users * per} is over the API's limit of ${max} synthetic ` +
+          'interactions per run: larger runs go to a control plane started for them (a job) with ' +
+          'RECSYS_PIPELINE_MAX_INTERACTIONS raised; see docs/security-control-plane.md',
+      }
+  }
+  return { ok: true, body: { ...body, dataset: confined.value } }
+}
 
 /** Where the pipeline's data comes from; `recsys eval` takes the same fields. */
 const DatasetFields = {
@@ -20,13 +59,21 @@ const DatasetFields = {
     ])
     .default('synthetic')
     .describe(
-      '`synthetic`, `movielens:<dir>` (a MovieLens folder the control plane can read), or `log:<dir>` ' +
-        "(an event-log directory the control plane can read: the tenant's events under <dir>/<tenant>/, " +
-        'items from its catalog)',
+      '`synthetic`, `movielens:<dir>` (a MovieLens folder of the control plane), or `log:<dir>` ' +
+        "(an event-log directory of the control plane: the tenant's events under <dir>/<tenant>/, " +
+        'items from its catalog). Folders must lie under one of its dataset roots (RECSYS_DATASET_ROOTS).',
     ),
   seed: z.number().int().optional(),
   items: z.number().int().min(10).max(200_000).optional(),
-  users: z.number().int().min(1).max(1_000_000).optional(),
+  users: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(
+      'synthetic only (default 500); users × interactions_per_user is capped by the API (default 2,000,000)',
+    ),
   interactions_per_user: z
     .number()
     .int()
@@ -69,11 +116,9 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>()
               .describe(
                 'publish even when the challenger NDCG@10 is more than 2 % below the live release; needs `reason`, audited',
               ),
-            reason: z
-              .string()
-              .min(1)
-              .optional()
-              .describe('why (audit log); default "pipeline run"; required with `force`'),
+            reason: Reason.optional().describe(
+              'why (audit log); default "pipeline run"; required with `force`',
+            ),
           }),
         ),
       },
@@ -90,10 +135,13 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>()
         },
       },
     }),
-    (c) => {
-      const { reason, ...rest } = c.req.valid('json')
-      if (rest.force && !reason)
+    async (c) => {
+      const { reason, ...body } = c.req.valid('json')
+      if (body.force && !reason)
         return fail(c, 'BAD_REQUEST', 'force needs a reason: it is kept in the audit log') as never
+      const checked = await checkDataset(c, body)
+      if (!checked.ok) return fail(c, 'BAD_REQUEST', checked.message) as never
+      const rest = checked.body
       return runLong(c, 200, (progress) =>
         runPipeline(
           { ...c.var.services, progress },
@@ -130,11 +178,14 @@ export const pipelineRoutes = new OpenAPIHono<ApiEnv>()
         ...errorResponses,
       },
     }),
-    (c) =>
-      runLong(c, 200, (progress) =>
+    async (c) => {
+      const checked = await checkDataset(c, c.req.valid('json'))
+      if (!checked.ok) return fail(c, 'BAD_REQUEST', checked.message) as never
+      return runLong(c, 200, (progress) =>
         runEvaluation(
           { db: c.var.services.db, progress },
-          { ...c.req.valid('json'), tenant: c.req.valid('param').tenant },
+          { ...checked.body, tenant: c.req.valid('param').tenant },
         ),
-      ) as never,
+      ) as never
+    },
   )

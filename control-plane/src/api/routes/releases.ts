@@ -6,7 +6,7 @@ import { listReleases, publishFromRegistry, showRelease } from '../../release/se
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
-import { body, errorResponses, json, security } from '../openapi-helpers'
+import { body, errorResponses, json, Reason, security } from '../openapi-helpers'
 import { runLong } from '../progress'
 
 const TenantParam = z.object({ tenant: z.string() })
@@ -38,7 +38,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
               .describe(
                 "publish even when the model's recorded NDCG@10 is more than 2 % below the live release's; audited",
               ),
-            reason: z.string().min(1),
+            reason: Reason,
           }),
         ),
       },
@@ -69,7 +69,7 @@ export const releaseRoutes = new OpenAPIHono<ApiEnv>()
       middleware: [requires('release.rollback')] as const,
       request: {
         params: TenantParam,
-        body: body(z.object({ to: Id.optional(), reason: z.string().min(1) })),
+        body: body(z.object({ to: Id.optional(), reason: Reason })),
       },
       responses: { 200: json(Any, 'Rolled back'), ...errorResponses },
     }),

@@ -10,7 +10,7 @@ import { listTombstones, syncTombstones, tombstoneItem } from '../../tombstones/
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
-import { body, errorResponses, json, security } from '../openapi-helpers'
+import { body, errorResponses, json, Reason, security } from '../openapi-helpers'
 
 const Any = z.record(z.string(), z.unknown())
 const SwitchParam = z.object({
@@ -42,7 +42,7 @@ export const safetyRoutes = new OpenAPIHono<ApiEnv>()
       middleware: [requires('kill_switch.write')] as const,
       request: {
         params: SwitchParam,
-        body: body(z.object({ value: z.string().optional(), reason: z.string().min(1) })),
+        body: body(z.object({ value: z.string().max(64).optional(), reason: Reason })),
       },
       responses: { 200: json(Any, 'Engaged'), ...errorResponses },
     }),
@@ -65,7 +65,7 @@ export const safetyRoutes = new OpenAPIHono<ApiEnv>()
       summary: 'Release an engaged switch',
       security,
       middleware: [requires('kill_switch.write')] as const,
-      request: { params: SwitchParam, body: body(z.object({ reason: z.string().min(1) })) },
+      request: { params: SwitchParam, body: body(z.object({ reason: Reason })) },
       responses: { 200: json(Any, 'Released'), ...errorResponses },
     }),
     async (c) => {
@@ -119,7 +119,7 @@ export const safetyRoutes = new OpenAPIHono<ApiEnv>()
       middleware: [requires('tombstone.write')] as const,
       request: {
         params: z.object({ tenant: z.string() }),
-        body: body(z.object({ item_id: z.string(), reason: z.string().min(1) })),
+        body: body(z.object({ item_id: z.string(), reason: Reason })),
       },
       responses: { 200: json(Any, 'Tombstoned'), ...errorResponses },
     }),

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { requires } from '../auth'
 import type { ApiEnv } from '../context'
 import { fail } from '../errors'
-import { body, errorResponses, json, security } from '../openapi-helpers'
+import { body, errorResponses, FreeText, json, Reason, security } from '../openapi-helpers'
 import {
   createApiKey,
   createTenant,
@@ -15,7 +15,6 @@ import {
 } from '../../tenants/service'
 
 const TenantParam = z.object({ tenant: z.string() })
-const Reason = z.string().min(1).describe('Why: kept in the audit log')
 const Any = z.record(z.string(), z.unknown())
 /** The edge store did not take the key record: the change was rolled back, so retrying is safe. */
 const EdgeDown = {
@@ -38,11 +37,11 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         body: body(
           z.object({
             id: z.string(),
-            name: z.string().optional(),
+            name: FreeText.optional(),
             consent_default: z
               .enum(['personalized', 'contextual_only', 'non_personalized'])
               .optional(),
-            permissions: z.array(z.string()).optional(),
+            permissions: z.array(z.string().max(64)).max(16).optional(),
             reason: Reason.default('create tenant'),
           }),
         ),
@@ -111,7 +110,7 @@ export const tenantRoutes = new OpenAPIHono<ApiEnv>()
         params: TenantParam,
         body: body(
           z.object({
-            permissions: z.array(z.string()).default(['recommend', 'events']),
+            permissions: z.array(z.string().max(64)).max(16).default(['recommend', 'events']),
             api_key: z
               .string()
               .regex(/^rk_[A-Za-z0-9_-]{24,}$/)

@@ -1,4 +1,4 @@
-import { boolean, pgTable, text } from 'drizzle-orm/pg-core'
+import { boolean, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { timestamps } from './columns'
 import { operatorRole } from './enums'
 
@@ -10,5 +10,7 @@ export const operators = pgTable('operators', {
   /** SHA-256 of the operator's bearer token. */
   token_hash: text('token_hash').notNull().unique(),
   disabled: boolean('disabled').notNull().default(false),
+  /** When the token stops signing in; null: never (the bootstrap admin, operators created before expiry). */
+  expires_at: timestamp('expires_at', { withTimezone: true }),
   ...timestamps,
 })

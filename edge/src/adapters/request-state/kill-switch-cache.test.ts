@@ -6,7 +6,7 @@ import { killSwitchCache } from './kill-switch-cache'
 describe('killSwitchCache', () => {
   afterEach(() => killSwitchCache.reset())
   const engaged: KillSwitchMap = {
-    'edge.scorer': { reason: 'test', at: '2026-11-21T00:00:00.000Z' },
+    'edge.scorer': { at: '2026-11-21T00:00:00.000Z' },
   }
 
   it('is fresh for less than the TTL after a read from Redis, then the next request reads again', () => {

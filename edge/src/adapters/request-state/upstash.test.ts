@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { UpstashRequestState } from './upstash'
+import { parseKillSwitches, UpstashRequestState } from './upstash'
 
 /**
  * What ends a read when the store hangs: the adapter's timer, at the configured length. The store is a port that
@@ -23,5 +23,33 @@ describe('UpstashRequestState against a store that never answers', () => {
     timer.abort(new DOMException('timed out', 'TimeoutError'))
     expect(await read).toEqual({ user: undefined, tombstones: undefined })
     expect(asked).toEqual([60])
+  })
+})
+
+describe('parseKillSwitches (the kill-switch hash as HGETALL returns it)', () => {
+  it('keeps value and at of the entries the control plane writes', () => {
+    const at = '2030-01-02T03:04:05.000Z'
+    expect(
+      parseKillSwitches([
+        'edge.force_tier',
+        JSON.stringify({ value: 'segment', at }),
+        'edge.scorer',
+        JSON.stringify({ at }),
+      ]),
+    ).toEqual({
+      'edge.force_tier': { value: 'segment', at },
+      'edge.scorer': { value: undefined, at },
+    })
+  })
+
+  it('decodes entries of older control planes, which carried the reason, without keeping the reason', () => {
+    const old = JSON.stringify({ value: 'emergency', reason: 'r'.repeat(100_000), at: 'x' })
+    const map = parseKillSwitches(['edge.force_tier', old])
+    expect(map).toEqual({ 'edge.force_tier': { value: 'emergency', at: 'x' } })
+    expect(JSON.stringify(map).length).toBeLessThan(100)
+  })
+
+  it('counts an unparsable entry as engaged, with no value', () => {
+    expect(parseKillSwitches(['edge.scorer', '{nope'])).toEqual({ 'edge.scorer': {} })
   })
 })

@@ -128,18 +128,17 @@ export function toRecord(raw: unknown): Record<string, string> {
   return out
 }
 
-/** Hash values are JSON `{value, reason, at}`; a malformed value still counts as engaged (fail safe). */
+/**
+ * Hash values are JSON `{value, at}`; a malformed value still counts as engaged (fail safe). Entries written by
+ * older control planes also carry `reason`: it is ignored (not kept in the isolate cache).
+ */
 export function parseKillSwitches(raw: unknown): KillSwitchMap {
-  const out = Object.create(null) as Record<
-    string,
-    { value?: string; reason?: string; at?: string }
-  >
+  const out = Object.create(null) as Record<string, { value?: string; at?: string }>
   for (const [name, v] of Object.entries(toRecord(raw))) {
     try {
-      const parsed = JSON.parse(v) as { value?: unknown; reason?: unknown; at?: unknown }
+      const parsed = JSON.parse(v) as { value?: unknown; at?: unknown }
       out[name] = {
         value: typeof parsed.value === 'string' ? parsed.value : undefined,
-        reason: typeof parsed.reason === 'string' ? parsed.reason : undefined,
         at: typeof parsed.at === 'string' ? parsed.at : undefined,
       }
     } catch {
