@@ -106,16 +106,26 @@ async function inverse(box, n, type) {
   return out
 }
 
+// The sessions are released before the answer is sent, and the thread then ends by itself (no listener is left):
+// terminating it from outside while onnxruntime's native release is still running aborts the whole process
+// ("terminate called after throwing an instance of 'Napi::Error'"), as a full test run once did.
 parentPort.once('message', async (job) => {
+  let answer
+  let transfer = []
   try {
     const type = job.a instanceof Float64Array ? 'float64' : 'float32'
     for (const [name, bytes] of Object.entries(models[type]))
       sessions[name] = await ort.InferenceSession.create(bytes, options)
     const inv = await inverse(job, job.n, type)
-    parentPort.postMessage({ inverse: inv }, [inv.buffer])
+    answer = { inverse: inv }
+    transfer = [inv.buffer]
   } catch (e) {
-    parentPort.postMessage({ error: String(e?.message ?? e) })
-  } finally {
-    await Promise.all(Object.values(sessions).map((s) => s.release()))
+    answer = { error: String(e?.message ?? e) }
   }
+  try {
+    await Promise.all(Object.values(sessions).map((s) => s.release()))
+  } catch (e) {
+    answer ??= { error: `releasing the sessions: ${String(e?.message ?? e)}` }
+  }
+  parentPort.postMessage(answer, transfer)
 })

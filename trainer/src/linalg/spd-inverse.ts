@@ -42,14 +42,17 @@ export function invertSpd<T extends Float64Array | Float32Array>(
   const worker = new Worker(WORKER_URL, {
     workerData: { models: { [precision]: models(precision) }, threads, leaf },
   })
+  // The worker ends by itself once it has answered, its onnxruntime sessions released: it is never terminated
+  // from here (a termination during onnxruntime's native release aborts the process).
   return new Promise<T>((resolve, reject) => {
     worker.once('message', (m: { inverse?: T; error?: string }) => {
       if (m.inverse) resolve(m.inverse)
       else reject(new Error(`SPD inverse: ${m.error}`))
-      void worker.terminate()
     })
     worker.once('error', (e) => reject(e))
-    worker.once('exit', (code) => reject(new Error(`SPD inverse: the worker exited (${code})`)))
+    worker.once('exit', (code) =>
+      reject(new Error(`SPD inverse: the worker exited (${code}) without an answer`)),
+    )
     worker.postMessage({ a, n }, [a.buffer as ArrayBuffer])
   })
 }
