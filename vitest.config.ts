@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import net from 'node:net'
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 /**
@@ -38,6 +39,23 @@ process.env.RECSYS_TEST_SCORER_PROXY_PORT = String(scorerProxyPort)
 const HANG_GUARD_MS = 180_000
 
 /**
+ * Two workers at least. Vitest's default is one fewer than the cores, which is one worker on the 2-core CI machine:
+ * the end-to-end files spend much of their time waiting on wrangler, PostgreSQL and child processes, and a second
+ * worker fills that time.
+ */
+const MAX_WORKERS = Math.max(2, availableParallelism() - 1)
+
+/**
+ * Test files share their worker's process and module cache (`isolate: false`), in every project. Per-file isolation
+ * cost a third of the CPU of the run: a fresh fork per file re-imported drizzle, PGlite, DuckDB and onnxruntime
+ * (the control plane took 452 s of CPU isolated and 355 s shared). The contract that makes it safe, which every test
+ * file keeps: it writes under tenants and temp folders of its own, engages only per-tenant kill switches, restores
+ * what it changes in `process.env` and the fake timers it installs, and closes the servers and databases it opens.
+ * Checked by running the files in shuffled orders (`npx vitest run --sequence.shuffle.files --sequence.seed=<n>`).
+ */
+const ISOLATE = false
+
+/**
  * Six projects: `shared`, `dev`, `gpu-scorer`, `trainer` and `control-plane` run in Node; `edge` runs inside workerd
  * with real Miniflare KV, R2 and Queues, and reaches real Redis through the Upstash gateway that
  * `edge/test/global-setup.ts` starts, and the real scorer through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
@@ -47,12 +65,14 @@ export default defineConfig({
   test: {
     // At the root, so it runs in plain Node (the workerd plugin's resolve conditions would break ioredis).
     globalSetup: ['./edge/test/global-setup.ts'],
+    maxWorkers: MAX_WORKERS,
     projects: [
       {
         test: {
           name: 'shared',
           include: ['shared/src/**/*.test.ts'],
           environment: 'node',
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },
@@ -62,6 +82,7 @@ export default defineConfig({
           name: 'dev',
           include: ['dev/**/*.test.ts'],
           environment: 'node',
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },
@@ -71,6 +92,7 @@ export default defineConfig({
           name: 'gpu-scorer',
           include: ['gpu-scorer/src/**/*.test.ts', 'gpu-scorer/test/**/*.test.ts'],
           environment: 'node',
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },
@@ -80,6 +102,7 @@ export default defineConfig({
           name: 'trainer',
           include: ['trainer/src/**/*.test.ts'],
           environment: 'node',
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },
@@ -89,6 +112,7 @@ export default defineConfig({
           name: 'control-plane',
           include: ['control-plane/**/*.test.ts'],
           environment: 'node',
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },
@@ -118,12 +142,9 @@ export default defineConfig({
           name: 'edge',
           include: ['edge/**/*.test.ts'],
           // One workerd runtime per pool worker for all its files, not one per file: starting workerd and importing
-          // the Worker's module graph for each of 30 files took 280 of the project's 363 s (60 s now). The
-          // contract that makes this safe: every file writes under tenants of its own (`newTenant`), engages only
-          // per-tenant kill switches, and restores what it stubs (fake timers) after each test; storage (KV, R2,
-          // Redis) and module state outlive a file. Checked by running the files in shuffled orders
-          // (`--sequence.shuffle.files`).
-          isolate: false,
+          // the Worker's module graph for each of 30 files took 280 of the project's 363 s (60 s now). Storage (KV,
+          // R2, Redis) and module state outlive a file, under the contract above.
+          isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,
           hookTimeout: HANG_GUARD_MS,
         },

@@ -348,7 +348,7 @@ export function operatorApiCases(
     // The pipeline through the API, against the same control plane and edge.
     // The ml-latest-small run is the longest case: once, on PGlite (what `npm start` runs), not on every database.
     pipelineCases(() => ({ admin, tokens, call, stack, run }), {
-      movielensSmall: label === 'PGlite',
+      everyCase: label === 'PGlite',
     })
   })
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { Dataset, Interaction } from '../data/dataset'
 import { evaluate } from './evaluate'
 import { readMovieLensLatest } from '../data/movielens'
-import { leaveLastN, randomSplit, temporalSplit } from '../data/split'
+import { leaveLastN, randomSplit } from '../data/split'
 
 const item = (item_id: string) => ({
   item_id,
@@ -107,7 +107,9 @@ const dir = join(
 describe.skipIf(!existsSync(join(dir, 'ratings.csv')))(
   'evaluate on ml-latest-small (needs the MovieLens dataset in shared/datasets)',
   () => {
-    it('reports the four models on a global temporal split (last 10 %) and on leave-last-5', async () => {
+    // Leave-last-5 only: a global temporal split holds out the last 10 % of the log, which on ml-latest-small is 27
+    // users' ratings (too few to rank models on) and cost as much again; temporalSplit is tested in split.test.ts.
+    it('reports popularity, ALS and the ranker on leave-last-5; the ranker is at least ALS and 1.5× popularity', async () => {
       const data = await readMovieLensLatest(dir)
       // EASE and item-kNN are scored on the random split below.
       const options = {
@@ -115,33 +117,24 @@ describe.skipIf(!existsSync(join(dir, 'ratings.csv')))(
         ease: false,
         knn: false,
       } as const
-      const report = await evaluate(
-        data,
-        temporalSplit(data.interactions, { holdout: 0.1 }),
-        options,
-      )
       const perUser = await evaluate(data, leaveLastN(data.interactions, { n: 5 }), options)
-      console.log(JSON.stringify({ temporal: report, leaveLast5: perUser }, null, 1))
+      console.log(JSON.stringify({ leaveLast5: perUser }, null, 1))
       expect(data.items).toHaveLength(9742)
       expect(data.interactions).toHaveLength(100_836)
-      expect(report.dataset.train + report.dataset.test).toBe(100_836)
-      expect(report.users_evaluated).toBeGreaterThan(0)
       // Every ml-latest-small user has at least 20 ratings, so leave-last-5 scores all 610 of them.
       expect(perUser.users_evaluated).toBe(610)
       expect(perUser.dataset.test).toBe(610 * 5)
-      // ALS beats popularity on NDCG@10 on both splits (seed 42). Item-to-item does not (it is within 0.001 of
-      // popularity on both, below it), so that is printed above, not asserted.
-      expect(report.models.als!.ndcg_at_10).toBeGreaterThan(report.models.popularity!.ndcg_at_10)
+      // ALS beats popularity on NDCG@10 (seed 42). Item-to-item does not (within 0.001 of popularity, below it), so
+      // that is printed above, not asserted.
       expect(perUser.models.als!.ndcg_at_10).toBeGreaterThan(perUser.models.popularity!.ndcg_at_10)
-      // The trained ranker (issue 6's goal, leave-last-5): at least ALS, and 1.5× popularity. Seed 42 gives 0.0635
-      // against ALS 0.0508 and popularity 0.033. On the temporal split (27 users) it is ahead of popularity.
+      // The trained ranker: at least ALS, and 1.5× popularity. Seed 42 gives 0.0635 against ALS 0.0508 and
+      // popularity 0.033.
       expect(perUser.models.ranker!.ndcg_at_10).toBeGreaterThanOrEqual(
         perUser.models.als!.ndcg_at_10,
       )
       expect(perUser.models.ranker!.ndcg_at_10).toBeGreaterThanOrEqual(
         1.5 * perUser.models.popularity!.ndcg_at_10,
       )
-      expect(report.models.ranker!.ndcg_at_10).toBeGreaterThan(report.models.popularity!.ndcg_at_10)
     }, 300_000)
 
     it('random 75/25 split, seed 42: the reference row counts, popularity and EASE near their reference NDCG@10', async () => {
