@@ -27,7 +27,8 @@ export function createApp() {
     '/v1/*',
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
-      onError: (c) => errorResponse(c, 'BAD_REQUEST', `body larger than ${BODY_LIMIT_BYTES} bytes`),
+      onError: (c) =>
+        errorResponse(c, 'PAYLOAD_TOO_LARGE', `body larger than ${BODY_LIMIT_BYTES} bytes`),
     }),
   )
   app.route('/v1/recommendations', recommendations)

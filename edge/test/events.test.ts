@@ -314,12 +314,15 @@ describe('POST /v1/events: validation', () => {
       '{"events":[]}',
       JSON.stringify({ events: Array.from({ length: 501 }, () => ok) }),
       JSON.stringify({ events: [ok], more: 1 }),
-      JSON.stringify({ events: [{ ...ok, pad: 'x'.repeat(70_000) }] }),
     ]) {
       const res = await call('/v1/events', { key, raw })
       expect(res.status, raw.slice(0, 40)).toBe(400)
       expect(((await res.json()) as any).error.code).toBe('BAD_REQUEST')
     }
+    const big = JSON.stringify({ events: [{ ...ok, pad: 'x'.repeat(70_000) }] })
+    const tooLarge = await call('/v1/events', { key, raw: big })
+    expect(tooLarge.status).toBe(413)
+    expect(((await tooLarge.json()) as any).error.code).toBe('PAYLOAD_TOO_LARGE')
     const recommendOnly = await createKey(tenant, ['recommend'])
     const forbidden = await call('/v1/events', { key: recommendOnly, body: { events: [ok] } })
     expect(forbidden.status).toBe(403)

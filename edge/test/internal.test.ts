@@ -117,8 +117,11 @@ describe('/internal/r2 (local stack only)', () => {
       bytes: new Uint8Array(64 * 1024 * 1024 + 1),
       headers: auth,
     })
-    expect(res.status).toBe(400)
-    expect(((await res.json()) as any).error.message).toMatch(/larger than 67108864 bytes/)
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as any).error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringMatching(/larger than 67108864 bytes/),
+    })
     expect(await env.ARTIFACT_BUCKET.head(key)).toBeNull()
   })
 

@@ -214,6 +214,7 @@ export async function runPipeline(
         dims: alsParams.factors,
         labelsPerUser: EVAL_SPLIT.n,
         split,
+        splitDescription: EVAL_PROTOCOLS[protocol].description,
         alsModel: trainSideAls,
         say,
       },

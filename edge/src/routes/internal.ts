@@ -37,7 +37,8 @@ export const internal = new Hono<AppEnv>()
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorResponse(c, 'BAD_REQUEST', `body larger than ${MAX_BODY_BYTES} bytes`),
+      onError: (c) =>
+        errorResponse(c, 'PAYLOAD_TOO_LARGE', `body larger than ${MAX_BODY_BYTES} bytes`),
     }),
   )
   .put('/kv', async (c) => {

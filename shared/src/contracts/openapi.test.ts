@@ -80,11 +80,18 @@ describe('openApiDocument', () => {
   it('answers with the statuses of docs/api.md, errors in the error envelope', () => {
     const statuses = (p: string, m: string) => Object.keys(op(p, m).responses as Obj).sort()
     // 403: the key lacks the route's permission (`recommend` or `events`).
+    // 413: a body over 64 KiB (routes that take one).
     const rec = ['200', '400', '401', '403', '404', '503']
-    expect(statuses('/v1/recommendations', 'post')).toEqual(rec)
+    expect(statuses('/v1/recommendations', 'post')).toEqual([...rec, '413'].sort())
     expect(statuses('/v1/recommendations', 'get')).toEqual(rec)
-    expect(statuses('/v1/events', 'post')).toEqual(['202', '400', '401', '403'])
-    expect(statuses('/v1/users/{user_id}/consent', 'put')).toEqual(['204', '400', '401', '403'])
+    expect(statuses('/v1/events', 'post')).toEqual(['202', '400', '401', '403', '413'])
+    expect(statuses('/v1/users/{user_id}/consent', 'put')).toEqual([
+      '204',
+      '400',
+      '401',
+      '403',
+      '413',
+    ])
     expect(statuses('/v1/users/{user_id}', 'delete')).toEqual(['202', '400', '401', '403'])
     expect(statuses('/v1/health', 'get')).toEqual(['200'])
     const envelope = schemaOf((op('/v1/events', 'post').responses as Obj)['400']!).schema as Obj

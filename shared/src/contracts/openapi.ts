@@ -41,7 +41,7 @@ export function openApiDocument(serverUrl?: string) {
           requestBody: { required: true, ...json(RecommendationRequest) },
           responses: {
             '200': { description: 'Slate', ...json(RecommendationResponse) },
-            ...errors(400, 401, 403, 404, 503),
+            ...errors(400, 401, 403, 404, 413, 503),
           },
         },
         get: {
@@ -75,7 +75,7 @@ export function openApiDocument(serverUrl?: string) {
           requestBody: { required: true, ...json(EventsRequest) },
           responses: {
             '202': { description: 'Accepted', ...json(EventsResponse) },
-            ...errors(400, 401, 403),
+            ...errors(400, 401, 403, 413),
           },
         },
       },
@@ -85,7 +85,7 @@ export function openApiDocument(serverUrl?: string) {
           security: bearer,
           parameters: [{ name: 'user_id', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, ...json(ConsentRequest) },
-          responses: { '204': { description: 'Stored' }, ...errors(400, 401, 403) },
+          responses: { '204': { description: 'Stored' }, ...errors(400, 401, 403, 413) },
         },
       },
       '/v1/users/{user_id}': {

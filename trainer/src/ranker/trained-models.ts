@@ -22,6 +22,8 @@ export interface ReleaseModelOptions {
   parityRows?: number
   /** The labels split (leave-last-`labelsPerUser` of the catalog's interactions), when the caller made it. */
   split?: Split
+  /** What the caller's `split` holds out, for progress lines and errors (its labels are not "each user's last n"). */
+  splitDescription?: string
   /** ALS already trained on `split.train` with the pipeline's settings (trained here otherwise). */
   alsModel?: AlsModel
   say?: (msg: string) => void
@@ -41,6 +43,7 @@ export async function releaseModels(
     labelsPerUser = 5,
     parityRows = 1024,
     split,
+    splitDescription,
     alsModel,
     say = () => undefined,
   }: ReleaseModelOptions = {},
@@ -49,7 +52,10 @@ export async function releaseModels(
 > {
   const interactions = catalogInteractions(data)
   const als = { ...ALS_PARAMS, factors: dims, seed }
-  say(`training the ranker and edge model (labels: each user's last ${labelsPerUser})`)
+  const labels = split
+    ? `the held-out side of ${splitDescription ?? "the caller's split"}`
+    : `each user's last ${labelsPerUser}`
+  say(`training the ranker and edge model (labels: ${labels})`)
   const history = split ?? leaveLastN(interactions, { n: labelsPerUser })
   const trained = trainRankerModels(data.items, history, {
     artifacts: alsModel ? { alsModel } : { als },
@@ -59,7 +65,7 @@ export async function releaseModels(
   if ('tooFew' in trained)
     return err({
       code: 'BAD_REQUEST',
-      message: `too little data to train the ranker: ${trained.tooFew}; each user needs more than ${labelsPerUser} interactions to give labels`,
+      message: `too little data to train the ranker: ${trained.tooFew}; labels are ${labels}, and each user needs history before them`,
       details: trained.tooFew,
     })
   const { ranker, edgeModel, examples, edgeRows } = trained
