@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { freePort } from '../../dev/src/net/free-port'
+import { freePort } from '@recsys/dev/net/free-port'
 
 const require = createRequire(import.meta.url)
 const main = path.resolve(import.meta.dirname, '../../dev/src/gateway/main.ts')

@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { startGatewayProcess } from './gateway-process'
-import { freePort } from '../../dev/src/net/free-port'
-import { ensureRedis } from '../../dev/src/redis/ensure-redis'
-import { startWranglerDev } from '../../dev/src/stack/wrangler-dev'
+import { freePort } from '@recsys/dev/net/free-port'
+import { ensureRedis } from '@recsys/dev/redis/ensure-redis'
+import { startWranglerDev } from '@recsys/dev/stack/wrangler-dev'
 
 const root = path.resolve(import.meta.dirname, '../..')
 

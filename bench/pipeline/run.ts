@@ -18,8 +18,8 @@ import path from 'node:path'
 import { readMovieLensLatest } from '@recsys/trainer/data/movielens'
 import { ALS_PARAMS, trainAls } from '@recsys/trainer/recommenders/als'
 import { SYNTHETIC_START, syntheticDataset } from '@recsys/trainer/data/synthetic'
-import { freePort } from '../../dev/src/net/free-port'
-import { startControlPlaneProcess } from '../../dev/src/stack/control-plane'
+import { freePort } from '@recsys/dev/net/free-port'
+import { startControlPlaneProcess } from '@recsys/dev/stack/control-plane'
 import { startLocalEdge } from '../lib/local-edge'
 
 const root = path.resolve(import.meta.dirname, '../..')

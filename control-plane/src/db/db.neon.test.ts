@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest'
-import { createLocalNeonPool } from '../../../dev/src/neon-proxy/local-neon'
-import { startNeonWsProxy } from '../../../dev/src/neon-proxy/ws-proxy'
+import { createLocalNeonPool } from '@recsys/dev/neon-proxy/local-neon'
+import { startNeonWsProxy } from '@recsys/dev/neon-proxy/ws-proxy'
 import { freshDatabase } from '../../test/postgres'
 import { createDb } from './client'
 import { dbCases } from './db.cases'

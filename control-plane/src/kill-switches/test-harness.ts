@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from '@upstash/redis'
-import { startGateway } from '../../../dev/src/gateway/server'
-import { ensureRedis } from '../../../dev/src/redis/ensure-redis'
+import { startGateway } from '@recsys/dev/gateway/server'
+import { ensureRedis } from '@recsys/dev/redis/ensure-redis'
 import { createDb, migrate, type DbHandle } from '../db/client'
 
 /** A migrated in-memory PGlite, the Upstash gateway over real Redis, and a client that cannot connect. */
