@@ -1,4 +1,4 @@
-import type { ReleaseSpec, TenantConfig } from '@recsys/shared'
+import { NO_MODEL, type ReleaseSpec, type TenantConfig } from '@recsys/shared'
 import { sha256Hex } from '../registry/blob-store'
 import type { ParsedArtifact } from '../registry/parse'
 import type { VersionInfo } from '../registry/register'
@@ -28,7 +28,7 @@ export function toSpec(
   const anchored_slates: NonNullable<ReleaseSpec['anchored_slates']> = []
   const segments: NonNullable<ReleaseSpec['segments']> = []
   let consumed: ReadonlyMap<string, ReadonlySet<string>> | undefined
-  let model_version = 'none'
+  let model_version = NO_MODEL
   let edge_model: ReleaseSpec['edge_model']
   const rulesVersions: string[] = []
   for (const { v, a } of parsed)

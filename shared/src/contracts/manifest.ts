@@ -60,6 +60,12 @@ export const Manifest = z
       user_slates: z.boolean(),
       anchored_slates: z.boolean(),
       segments: z.boolean(),
+      /**
+       * A ranker model the regional scorer serves (the `ranked` tier). False where the pipeline's ranker lost to a
+       * single model on the evaluation, so that model's precomputed slates serve instead. Manifests written before
+       * this field read as true (the edge asked the scorer for every release).
+       */
+      ranker: z.boolean().default(true),
     }),
     experiments: z.array(Experiment).default([]),
     /** The small ONNX model the edge may rescore with; absent when the release has none. */

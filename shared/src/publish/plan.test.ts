@@ -5,7 +5,7 @@ import { ModelMetadata } from '../contracts/artifact-files'
 import { Manifest } from '../contracts/manifest'
 import { kvKeys, r2Keys } from '../keys/store-keys'
 import { shardOf } from '../util/hash'
-import { planRelease, type ReleaseSpec } from './plan'
+import { NO_MODEL, planRelease, type ReleaseSpec } from './plan'
 
 const slate = (ids: string[]): Slate => ({ items: ids.map((item_id) => ({ item_id })) })
 
@@ -75,6 +75,15 @@ describe('planRelease', () => {
     expect(plan.manifest.value.user_slate_pages).toBe(0)
     expect(plan.manifest.value.has.user_slates).toBe(false)
     expect(plan.blobs.some((b) => b.key.includes(':page:'))).toBe(false)
+  })
+
+  it('says whether the release carries a ranker; a manifest written before the field reads as one that does', () => {
+    expect(planRelease(spec({ model_version: 'ranker@abc' })).manifest.value.has.ranker).toBe(true)
+    const none = planRelease(spec({ model_version: NO_MODEL })).manifest.value
+    expect(none.has.ranker).toBe(false)
+    expect(Manifest.parse(JSON.parse(JSON.stringify(none))).has.ranker).toBe(false)
+    const { ranker: _, ...older } = none.has
+    expect(Manifest.parse({ ...none, has: older }).has.ranker).toBe(true)
   })
 
   it('an explicit page count wins; every key names the tenant and release; the pointer is separate', () => {

@@ -12,11 +12,15 @@ import type { Experiment, Manifest, ManifestPointer } from '../contracts/manifes
 import { BASE_VARIANT, kvKeys, r2Keys } from '../keys/store-keys'
 import { shardOf } from '../util/hash'
 
+/** The `model_version` of a release that carries no ranker model: the edge does not ask the scorer for it. */
+export const NO_MODEL = 'none'
+
 /** Everything one release puts in the edge store. */
 export interface ReleaseSpec {
   tenant: string
   release: string
   created_at: string
+  /** The ranker's version, or {@link NO_MODEL}. */
   model_version: string
   rules_version: string
   config: z.input<typeof TenantConfig>
@@ -119,6 +123,7 @@ export function planRelease(spec: ReleaseSpec): PublishPlan {
       user_slates: (spec.user_slates?.length ?? 0) > 0,
       anchored_slates: (spec.anchored_slates?.length ?? 0) > 0,
       segments: (spec.segments?.length ?? 0) > 0,
+      ranker: spec.model_version !== NO_MODEL,
     },
     experiments: spec.experiments ?? [],
   }

@@ -27,6 +27,7 @@ export const rankedTier: TierSource = {
   tier: 'ranked',
   skip(ctx) {
     if (!ctx.scorer) return 'no scorer configured'
+    if (!ctx.manifest.has.ranker) return 'release has no ranker'
     if (ctx.switches.scorer) return 'kill switch edge.scorer'
     if (!ctx.user) return 'user state unavailable'
     return privacyAllows(ctx.privacy, 'personalized') ? undefined : `privacy mode ${ctx.privacy}`
