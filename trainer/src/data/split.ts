@@ -35,6 +35,17 @@ export function dedupePairs(interactions: Iterable<Interaction>): Interaction[] 
   return [...pairs.values()].sort(byTime)
 }
 
+/** The de-duplicated pairs of each user, in time order (ties by user, then item), users in first-seen order. */
+function pairsByUser(interactions: Iterable<Interaction>): Map<string, Interaction[]> {
+  const perUser = new Map<string, Interaction[]>()
+  for (const x of dedupePairs(interactions)) {
+    const mine = perUser.get(x.user_id)
+    if (mine) mine.push(x)
+    else perUser.set(x.user_id, [x])
+  }
+  return perUser
+}
+
 /**
  * Global temporal split: the last `holdout` share of the de-duplicated interactions by time is held out, so no
  * model sees the future. Interactions at the cutoff timestamp all go to the test side.
@@ -64,12 +75,7 @@ export function leaveLastN(
 ): Split {
   if (!(Number.isInteger(n) && n >= 1))
     throw new RangeError(`n must be a positive integer, got ${n}`)
-  const perUser = new Map<string, Interaction[]>()
-  for (const x of dedupePairs(interactions)) {
-    const mine = perUser.get(x.user_id) ?? []
-    perUser.set(x.user_id, mine)
-    mine.push(x)
-  }
+  const perUser = pairsByUser(interactions)
   const train: Interaction[] = []
   const test: Interaction[] = []
   for (const mine of perUser.values()) {
@@ -106,12 +112,7 @@ export function randomSplit(
 ): Split {
   if (!(ratio > 0 && ratio < 1)) throw new RangeError(`ratio must be in (0, 1), got ${ratio}`)
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)
-  const perUser = new Map<string, Interaction[]>()
-  for (const x of dedupePairs(interactions)) {
-    const mine = perUser.get(x.user_id) ?? []
-    perUser.set(x.user_id, mine)
-    mine.push(x)
-  }
+  const perUser = pairsByUser(interactions)
   const train: Interaction[] = []
   const test: Interaction[] = []
   for (const [user, mine] of perUser) {
