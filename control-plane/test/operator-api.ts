@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startControlPlane } from '../src/server'
 import { startEdgeStack } from './edge-stack'
+import { jsonCaller } from './json-call'
 
 /** Where the MovieLens datasets lie (RECSYS_DATASETS_DIR, else next to the repository). */
 export const DATASETS_DIR =
   process.env.RECSYS_DATASETS_DIR ?? path.join(import.meta.dirname, '../../../shared/datasets')
-
-export type ApiReply = { status: number; json: any; text: string }
 
 /**
  * A control plane (blobs in a temp dir, the given database) publishing to a real edge Worker with real Redis behind
@@ -27,32 +26,7 @@ export async function openOperatorApi(databaseUrl: string, run: string) {
     // The pipeline cases read datasets they write to temp dirs, and MovieLens where it lies.
     datasetRoots: [tmpdir(), DATASETS_DIR],
   })
-  const call = async (
-    token: string,
-    method: string,
-    p: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<ApiReply> => {
-    const raw = body instanceof Uint8Array || typeof body === 'string'
-    const res = await fetch(`${cp.url}${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
-    })
-    const text = await res.text()
-    let json: any
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = text
-    }
-    return { status: res.status, json, text }
-  }
+  const call = jsonCaller((p, init) => fetch(`${cp.url}${p}`, init))
   const admin = cp.adminToken!
   const tokens: Record<string, string> = { admin }
   for (const role of ['viewer', 'operator', 'sre'] as const) {

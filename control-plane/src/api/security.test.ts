@@ -16,6 +16,7 @@ import type { EdgeStoreWriter } from '../publish/edge-store'
 import type { BlobStore } from '../registry/blob-store'
 import { createOperatorApp } from './app'
 import type { ControlPlaneServices } from './context'
+import { jsonCaller } from '../../test/json-call'
 
 /** An edge store in memory: these cases never reach an edge. */
 class MemoryEdge implements EdgeStoreWriter {
@@ -49,32 +50,14 @@ describe('operator API against hostile input', () => {
   const run = randomUUID().slice(0, 8)
   const tenant = `sec-${run}`
 
-  const call = async (
+  const send = jsonCaller((p, init) => app.request(p, init))
+  const call = (
     method: string,
     p: string,
     body?: unknown,
     headers: Record<string, string> = {},
     token = admin,
-  ) => {
-    const raw = typeof body === 'string' || body instanceof Uint8Array
-    const res = await app.request(p, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
-    })
-    const text = await res.text()
-    let json: any
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: res.status, json, text, headers: res.headers }
-  }
+  ) => send(token, method, p, body, headers)
   /** A body that arrives in chunks without a Content-Length. */
   const chunked = (bytes: Uint8Array, parts = 4) =>
     new ReadableStream<Uint8Array>({
