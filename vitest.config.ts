@@ -56,7 +56,7 @@ const MAX_WORKERS = Math.max(2, availableParallelism() - 1)
 const ISOLATE = false
 
 /**
- * Six projects: `shared`, `dev`, `gpu-scorer`, `trainer` and `control-plane` run in Node; `edge` runs inside workerd
+ * Seven projects: `shared`, `dev`, `gpu-scorer`, `client`, `trainer` and `control-plane` run in Node; `edge` runs inside workerd
  * with real Miniflare KV, R2 and Queues, and reaches real Redis through the Upstash gateway that
  * `edge/test/global-setup.ts` starts, and the real scorer through the fault proxy it starts. SCORER_URL is left unset here, so every other edge test runs the ladder without
  * a scorer; the scorer tests set it per request env to a lane of the proxy.
@@ -91,6 +91,16 @@ export default defineConfig({
         test: {
           name: 'gpu-scorer',
           include: ['gpu-scorer/src/**/*.test.ts', 'gpu-scorer/test/**/*.test.ts'],
+          environment: 'node',
+          isolate: ISOLATE,
+          testTimeout: HANG_GUARD_MS,
+          hookTimeout: HANG_GUARD_MS,
+        },
+      },
+      {
+        test: {
+          name: 'client',
+          include: ['client/**/*.test.ts'],
           environment: 'node',
           isolate: ISOLATE,
           testTimeout: HANG_GUARD_MS,

@@ -51,3 +51,14 @@ export async function postEvents(key: string, events: unknown[], e?: Env) {
   const res = await call('/v1/events', { key, body: { events }, env: e })
   return { status: res.status, json: (await res.json()) as any }
 }
+
+/** `fetch` against the real app, for clients that take one (the SDK): each request runs as the runtime runs it. */
+export const edgeFetch = async (
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<Response> => {
+  const ctx = createExecutionContext()
+  const res = await app.fetch(new Request(input, init), env as Env, ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
