@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { r2Keys, type ReleaseSpec } from '@recsys/shared'
+import { r2Keys, redisKeys, type ReleaseSpec } from '@recsys/shared'
 import { loadOnnx } from '../src/adapters/edge-model/ort'
 import { sha256Hex } from '../src/util/sha256'
 import {
@@ -11,6 +11,7 @@ import {
   envWith,
   newTenant,
   publish,
+  redis,
   release,
   seedUser,
 } from './fixtures'
@@ -71,6 +72,8 @@ describe('tier edge_rescored', () => {
   })
 
   it('serves the cached slate re-ordered by the edge model with session context (no scorer configured)', async () => {
+    // Its own state, whatever ran before: nothing suppressed for u1 (the scorer-down case suppresses i31).
+    await redis().del(redisKeys.suppressedItems(tenant, 'u.u1'))
     const c3 = await recommend(debugKey, home(['i4'], { debug: true })) // i4 is in c3
     expect(c3.json.metadata).toMatchObject({ tier: 'edge_rescored', degraded: false })
     expect(ids(c3.json)).toEqual(['i32', 'i31', 'i33', 'i34', 'i35'])
@@ -180,6 +183,8 @@ describe('tier edge_rescored', () => {
 
   it('kill switch edge.edge_model skips it: cached_user serves the slate in its own order', async () => {
     const name = `tenant:${tenant}:edge.edge_model`
+    // Its own state, whatever ran before: i31 suppressed (as the scorer-down case leaves it).
+    await seedUser(tenant, 'u1', { suppressedItems: ['i31'] })
     engaged.push(name)
     await engage(name)
     let json: any
@@ -193,7 +198,13 @@ describe('tier edge_rescored', () => {
       tier: 'edge_rescored',
       status: 'skipped: kill switch edge.edge_model',
     })
-    expect(ids(json).slice(0, 3)).toEqual(['i32', 'i33', 'i34']) // i31 suppressed above
+    expect(ids(json).slice(0, 3)).toEqual(['i32', 'i33', 'i34']) // i31 suppressed
     await release(name)
+    // Gone from the isolate's switch cache before the next test reads the ladder.
+    await until(
+      async () =>
+        (await recommend(debugKey, home(['i4'], { debug: true }))).json.debug.tiers_tried[1]
+          ?.status !== 'skipped: kill switch edge.edge_model',
+    )
   })
 })

@@ -68,8 +68,13 @@ describe('kill switches', () => {
 
   it('edge.personalization serves non-personalized tiers only', async () => {
     await sw('edge.personalization')
-    await until(async () => (await recommend(key, home)).json.metadata.tier === 'global_popular')
-    const { json } = await recommend(key, { ...home, context: { country: 'FR' } })
+    // Waits for this switch's own effect: another switch's (a surface switch still in the cache) looks the same.
+    const fr = { ...home, context: { country: 'FR' } }
+    await until(
+      async () => (await recommend(key, fr)).json.metadata.privacy_mode === 'contextual_only',
+    )
+    expect((await recommend(key, home)).json.metadata.tier).toBe('global_popular')
+    const { json } = await recommend(key, fr)
     expect(json.metadata.privacy_mode).toBe('contextual_only')
     expect(json.metadata.tier).toBe('segment')
     await release(`tenant:${tenant}:edge.personalization`)
@@ -87,5 +92,6 @@ describe('kill switches', () => {
     })
     expect(related.json.metadata.tier).toBe('cached_user')
     await release(`tenant:${tenant}:surface.home_feed`)
+    await until(async () => (await recommend(key, home)).json.metadata.tier === 'cached_user')
   })
 })

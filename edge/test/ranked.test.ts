@@ -359,6 +359,12 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
     expect((await laneStats('sources')).last!.body.disabled_sources).toEqual(['trending'])
     for (const it of json.items) expect(it.source).not.toBe('trending')
     await release(name)
+    // Gone from the isolate's switch cache before another test reads what reaches the scorer.
+    await until(
+      async () =>
+        (await recommend(key, home('user-3'), e)) &&
+        (await laneStats('sources')).last?.body.disabled_sources?.length === 0,
+    )
   })
 
   it('without user state or personalization the scorer is not called', async () => {

@@ -1,10 +1,11 @@
 import type { KillSwitchMap } from '@recsys/shared'
-import { afterEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { killSwitchCache } from './kill-switch-cache'
 
 /** The isolate's kill-switch cache on an injected clock: what bounds how long an engaged switch goes unseen. */
 describe('killSwitchCache', () => {
-  afterEach(() => killSwitchCache.reset())
+  // The cache is the isolate's, and test files share an isolate (vitest.config.ts): each test starts from none.
+  beforeEach(() => killSwitchCache.reset())
   const engaged: KillSwitchMap = {
     'edge.scorer': { at: '2026-11-21T00:00:00.000Z' },
   }
