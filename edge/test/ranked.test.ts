@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anchorReason, NO_MODEL, RANK_SOURCES, redisKeys } from '@recsys/shared'
+import { anchorReason, RANK_SOURCES, redisKeys } from '@recsys/shared'
 import { breakerFor } from '../src/adapters/scorer/circuit-breaker'
-import { createKey, engage, newTenant, publish, redis, release, seedUser } from './fixtures'
+import { createKey, engage, publish, redis, release, seedUser } from './fixtures'
 import { until } from './poll'
 import { recommend } from './request'
 import { DEADLINE_MS, fx, lane, laneStats, scorerSpec, seedRecent } from './scorer-fixture'
@@ -380,30 +380,5 @@ describe('tier ranked (real scorer behind the fault proxy)', () => {
       status: 'skipped: privacy mode non_personalized',
     })
     expect((await laneStats('private')).requests).toBe(0)
-  })
-})
-
-describe('a release without a ranker (the evaluation chose a single model)', () => {
-  it('serves its precomputed slates without calling the scorer, and is not degraded', async () => {
-    const t = newTenant('no-ranker')
-    const spec = scorerSpec()
-    await publish({
-      ...spec,
-      tenant: t,
-      release: `${t}-r1`,
-      config: { ...spec.config, tenant: t },
-      model_version: NO_MODEL,
-    })
-    const debugKey = await createKey(t, ['recommend', 'debug'])
-    await seedUser(t, 'user-1', { consent: true })
-    const e = await lane('no-ranker')
-    const { status, json } = await recommend(debugKey, home('user-1', { debug: true }), e)
-    expect(status).toBe(200)
-    expect(json.metadata).toMatchObject({ tier: 'cached_user', degraded: false })
-    expect(json.debug.tiers_tried[0]).toMatchObject({
-      tier: 'ranked',
-      status: 'skipped: release has no ranker',
-    })
-    expect((await laneStats('no-ranker')).requests).toBe(0)
   })
 })
